@@ -216,7 +216,7 @@ struct Irp {
   std::atomic<CancelRoutine> cancelRoutine{nullptr};
 
   int8_t stackCount = 0;
-  int8_t currentLocation = 0;  // stackCount + 1 before the first IoCallDriver
+  int8_t currentLocation = 0;  // stackCount (one past the top) before the first IoCallDriver
 
   // Free for the driver that currently owns the IRP (NT's Tail.Overlay.DriverContext):
   // a cancel-safe queue keeps its bookkeeping here while the IRP is queued.
@@ -230,7 +230,9 @@ struct Irp {
   void* originatorContext = nullptr;
   // Set by IoCompleteRequest; a second completion is a driver bug and aborts.
   std::atomic<bool> completed{false};
-  // Set when the originator's completion has run (IoWaitForIrp waits on this).
+  // Set (and notified) when the IRP is complete for its originator, just before the
+  // originator's completion runs. For originators that wait on it (done.wait(false))
+  // instead of setting a completion; one that waits must not free the IRP elsewhere.
   std::atomic<bool> done{false};
 
   IoStackLocation stack[kMaxStackSize];

@@ -2,7 +2,7 @@
 //
 // Every layer (drivers, class driver, transports) returns NtStatus. The status is turned
 // into an errno (for FUSE replies) or a Win32 error (for the in-process client API) in
-// exactly one place: the table in status_table.h, read by status.cpp.
+// exactly one place: the IRPFS_STATUS_TABLE below, read by status.cpp.
 #pragma once
 
 #include <cstdint>

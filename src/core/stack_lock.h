@@ -1,0 +1,12 @@
+// Internal to core: the one lock that guards the shape of every device stack
+// (attachedDevice / lowerDevice / stackSize). A leaf lock: nothing else is taken while
+// it is held, and no driver code runs under it.
+#pragma once
+
+#include <mutex>
+
+namespace irpfs {
+
+std::mutex& IopStackMutex();
+
+}  // namespace irpfs

@@ -1,0 +1,95 @@
+#include "core/status.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <set>
+#include <string>
+
+namespace irpfs {
+namespace {
+
+struct Row {
+  NtStatus status;
+  int err;
+  uint32_t win32;
+};
+
+constexpr Row kExpected[] = {
+#define IRPFS_TEST_ROW(name, value, err, win32) {NtStatus::name, err, win32},
+    IRPFS_STATUS_TABLE(IRPFS_TEST_ROW)
+#undef IRPFS_TEST_ROW
+};
+
+TEST(StatusTable, EveryRowMapsToItsErrnoAndWin32) {
+  for (const Row& row : kExpected) {
+    SCOPED_TRACE(std::string(StatusName(row.status)));
+    EXPECT_EQ(StatusToErrno(row.status), row.err);
+    EXPECT_EQ(StatusToWin32(row.status), row.win32);
+  }
+}
+
+TEST(StatusTable, ErrnoRoundTripKeepsTheErrno) {
+  for (const Row& row : kExpected) {
+    NtStatus back = ErrnoToStatus(row.err);
+    EXPECT_EQ(StatusToErrno(back), row.err) << StatusName(row.status);
+  }
+}
+
+TEST(StatusTable, FirstRowWithAnErrnoWinsTheReverseMapping) {
+  EXPECT_EQ(ErrnoToStatus(0), NtStatus::Success);
+  EXPECT_EQ(ErrnoToStatus(ENOENT), NtStatus::NoSuchFile);
+  EXPECT_EQ(ErrnoToStatus(EINVAL), NtStatus::InvalidEaName);
+  EXPECT_EQ(ErrnoToStatus(EACCES), NtStatus::AccessDenied);
+  EXPECT_EQ(ErrnoToStatus(EPERM), NtStatus::PrivilegeNotHeld);
+  EXPECT_EQ(ErrnoToStatus(ENOTEMPTY), NtStatus::DirectoryNotEmpty);
+}
+
+TEST(StatusTable, UnknownErrnoBecomesUnsuccessful) {
+  EXPECT_EQ(ErrnoToStatus(123456), NtStatus::Unsuccessful);
+  EXPECT_EQ(StatusToErrno(ErrnoToStatus(123456)), EIO);
+}
+
+TEST(StatusTable, NamesAreUpperSnakeCase) {
+  EXPECT_EQ(StatusName(NtStatus::Success), "STATUS_SUCCESS");
+  EXPECT_EQ(StatusName(NtStatus::SharingViolation), "STATUS_SHARING_VIOLATION");
+  EXPECT_EQ(StatusName(NtStatus::FileIsADirectory), "STATUS_FILE_IS_A_DIRECTORY");
+  EXPECT_EQ(StatusName(NtStatus::IoTimeout), "STATUS_IO_TIMEOUT");
+  EXPECT_EQ(StatusName(NtStatus::NoEasOnFile), "STATUS_NO_EAS_ON_FILE");
+  EXPECT_EQ(StatusName(NtStatus::Cancelled), "STATUS_CANCELLED");
+  EXPECT_EQ(StatusName(NtStatus::MoreProcessingRequired), "STATUS_MORE_PROCESSING_REQUIRED");
+}
+
+TEST(StatusTable, NamesAreUniqueAndStable) {
+  std::set<std::string> seen;
+  for (const Row& row : kExpected) {
+    std::string_view first = StatusName(row.status);
+    std::string_view second = StatusName(row.status);
+    EXPECT_EQ(first.data(), second.data()) << "a known name must not be rebuilt per call";
+    EXPECT_TRUE(seen.insert(std::string(first)).second) << first;
+  }
+}
+
+TEST(StatusTable, UnknownStatusGetsHexNameAndGenericErrors) {
+  auto unknown = static_cast<NtStatus>(0xC0001234u);
+  EXPECT_EQ(StatusName(unknown), "STATUS_0xC0001234");
+  EXPECT_EQ(StatusToErrno(unknown), EIO);
+  EXPECT_EQ(StatusToWin32(unknown), 31u);
+}
+
+TEST(StatusTable, SeverityPredicates) {
+  EXPECT_TRUE(NtSuccess(NtStatus::Success));
+  EXPECT_TRUE(NtSuccess(NtStatus::Pending));
+  EXPECT_TRUE(NtSuccess(NtStatus::ObjectNameExists));
+  EXPECT_FALSE(NtSuccess(NtStatus::BufferOverflow));
+  EXPECT_FALSE(NtError(NtStatus::BufferOverflow));
+  EXPECT_TRUE(NtError(NtStatus::AccessDenied));
+  EXPECT_TRUE(NtError(NtStatus::NotPermitted));
+}
+
+TEST(StatusTable, InvalidDeviceRequestIsEnosys) {
+  EXPECT_EQ(StatusToErrno(NtStatus::InvalidDeviceRequest), ENOSYS);
+}
+
+}  // namespace
+}  // namespace irpfs
