@@ -1,0 +1,76 @@
+// The bytes of one regular file, stored sparsely.
+//
+// The file is cut into spans of kChunkSize bytes. Only spans that were written (or
+// preallocated) have a chunk in the map, keyed by span index, so a hole costs nothing. A
+// chunk's buffer covers the first `capacity` bytes of its span and grows in kChunkGrain
+// steps, so a small file costs one grain, not one span. Bytes past a chunk's buffer and
+// spans without a chunk read as zeros.
+//
+// Invariant: every stored byte at or past size() is zero. Extending the file (truncate up,
+// a write past the end) therefore exposes zeros without touching memory, and shrinking
+// must zero what it leaves past the new end.
+//
+// Not thread-safe: the owning node's mutex guards it (node.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+
+namespace irpfs::memfs {
+
+inline constexpr uint32_t kChunkSize = 64 * 1024;
+inline constexpr uint32_t kChunkGrain = 4 * 1024;
+// Largest end of file: offsets stay representable as off_t.
+inline constexpr uint64_t kMaxFileSize = INT64_MAX;
+
+class FileData {
+ public:
+  uint64_t size() const { return size_; }
+  // Memory held by chunk buffers (what the volume's capacity is charged for).
+  uint64_t allocatedBytes() const { return allocated_; }
+
+  // Copies [offset, offset + length), clipped at size(), into `out`. Returns the bytes
+  // copied (0 at or past the end). Allocates nothing.
+  uint32_t Read(void* out, uint32_t length, uint64_t offset) const;
+
+  // Buffer memory that Back(offset, end) would add. Lets the caller charge the capacity
+  // before anything changes.
+  uint64_t GrowthNeeded(uint64_t offset, uint64_t end) const;
+  // Gives [offset, end) buffers, exactly GrowthNeeded(offset, end) bytes more. The content
+  // stays the same, also when an allocation throws half way.
+  void Back(uint64_t offset, uint64_t end);
+  // Copies `length` bytes to `offset`, which Back must have covered; extends size().
+  void Store(const void* data, uint32_t length, uint64_t offset);
+
+  // Sets the end of file. Shrinking frees the chunks past the new end and zeros the rest
+  // of the last one.
+  void Resize(uint64_t newSize);
+  // Zeros [offset, end) inside existing buffers; frees chunks whose whole span is inside
+  // when `freeWholeChunks`. The size does not change.
+  void Zero(uint64_t offset, uint64_t end, bool freeWholeChunks);
+
+  // SEEK_DATA at chunk granularity: the first offset >= from inside a chunk, or false
+  // when there is none before the end of file.
+  bool NextData(uint64_t from, uint64_t* at) const;
+  // SEEK_HOLE at chunk granularity: the first offset >= from outside any chunk, or the
+  // end of file. `from` must be below size().
+  uint64_t NextHole(uint64_t from) const;
+
+ private:
+  struct Chunk {
+    std::unique_ptr<std::byte[]> bytes;
+    uint32_t capacity = 0;
+  };
+
+  // The buffer size a chunk of `capacity` bytes grows to so that it covers `needed`
+  // bytes of its span. Doubles (up to the span) so appends copy amortized O(1).
+  static uint32_t GrownCapacity(uint32_t capacity, uint32_t needed);
+
+  std::map<uint64_t, Chunk> chunks_;
+  uint64_t size_ = 0;
+  uint64_t allocated_ = 0;
+};
+
+}  // namespace irpfs::memfs

@@ -1,0 +1,140 @@
+// File data: read, write, fallocate, SEEK_DATA/SEEK_HOLE.
+#include <cassert>
+#include <mutex>
+#include <shared_mutex>
+
+#include "drivers/memfs/memfs.h"
+
+namespace irpfs::memfs {
+
+using fsclass::NodeRef;
+using fsclass::OperationContext;
+
+namespace {
+
+// <linux/falloc.h>
+constexpr uint32_t kFallocKeepSize = 0x01;
+constexpr uint32_t kFallocPunchHole = 0x02;
+constexpr uint32_t kFallocZeroRange = 0x10;
+
+constexpr uint32_t kSeekData = 3;
+constexpr uint32_t kSeekHole = 4;
+
+NtStatus CheckRegular(const Node* node) {
+  if (node->isDirectory()) return NtStatus::FileIsADirectory;
+  if (!node->isRegular()) return NtStatus::InvalidDeviceRequest;
+  return NtStatus::Success;
+}
+
+// The end of [offset, offset + length), or false past the largest file.
+bool RangeEnd(uint64_t offset, uint64_t length, uint64_t* end) {
+  if (offset > kMaxFileSize || length > kMaxFileSize - offset) return false;
+  *end = offset + length;
+  return true;
+}
+
+}  // namespace
+
+// Caller holds node->mutex exclusively.
+void MemFs::DropSetIdBits(Node* node, const Requestor& requestor) {
+  if (requestor.uid == 0) return;  // CAP_FSETID
+  node->mode &= ~S_ISUID;
+  // Without group execute, S_ISGID means mandatory locking, not set-group-ID: it stays.
+  if (node->mode & S_IXGRP) node->mode &= ~S_ISGID;
+}
+
+// Caller holds node->mutex exclusively. Backs [offset, end) with memory, charged against
+// the capacity first: on STATUS_DISK_FULL nothing changed.
+NtStatus MemFs::BackRange(Node* node, uint64_t offset, uint64_t end) {
+  uint64_t growth = node->data.GrowthNeeded(offset, end);
+  if (!capacity_.TryChargeBytes(growth)) return NtStatus::DiskFull;
+  uint64_t before = node->data.allocatedBytes();
+  try {
+    node->data.Back(offset, end);
+  } catch (...) {
+    // The content is unchanged; keep the charge for what was allocated.
+    capacity_.ReleaseBytes(growth - (node->data.allocatedBytes() - before));
+    return NtStatus::InsufficientResources;
+  }
+  assert(node->data.allocatedBytes() - before == growth);
+  return NtStatus::Success;
+}
+
+NtStatus MemFs::Read(const OperationContext&, NodeRef nodeRef, void*, void* buffer, uint32_t length,
+                     uint64_t offset, uint32_t* bytesRead) {
+  Node* node = NodeOf(nodeRef);
+  *bytesRead = 0;
+  if (NtStatus s = CheckRegular(node); !NtSuccess(s)) return s;
+  std::shared_lock lock(node->mutex);
+  *bytesRead = node->data.Read(buffer, length, offset);
+  return NtStatus::Success;
+}
+
+NtStatus MemFs::Write(const OperationContext& ctx, NodeRef nodeRef, void*, const void* buffer,
+                      uint32_t length, uint64_t offset, bool append, uint32_t* bytesWritten,
+                      uint64_t* writeOffset) {
+  Node* node = NodeOf(nodeRef);
+  *bytesWritten = 0;
+  if (NtStatus s = CheckRegular(node); !NtSuccess(s)) return s;
+  std::unique_lock lock(node->mutex);
+  if (append) offset = node->data.size();
+  if (writeOffset) *writeOffset = offset;
+  if (length == 0) return NtStatus::Success;
+  uint64_t end;
+  if (!RangeEnd(offset, length, &end)) return NtStatus::FileTooLarge;
+  if (NtStatus s = BackRange(node, offset, end); !NtSuccess(s)) return s;
+  node->data.Store(buffer, length, offset);
+  node->TouchModified(Now());
+  DropSetIdBits(node, ctx.requestor);
+  *bytesWritten = length;
+  return NtStatus::Success;
+}
+
+NtStatus MemFs::Allocate(const OperationContext&, NodeRef nodeRef, void*, uint64_t offset,
+                         uint64_t length, uint32_t mode) {
+  Node* node = NodeOf(nodeRef);
+  if (mode & ~(kFallocKeepSize | kFallocPunchHole | kFallocZeroRange)) {
+    return NtStatus::NotSupported;
+  }
+  bool punch = mode & kFallocPunchHole;
+  bool zero = mode & kFallocZeroRange;
+  bool keepSize = mode & kFallocKeepSize;
+  // As vfs_fallocate: a hole is punched inside the file only, and not with zero range.
+  if (punch && (zero || !keepSize)) return NtStatus::NotSupported;
+  if (length == 0) return NtStatus::InvalidParameter;
+  uint64_t end;
+  if (!RangeEnd(offset, length, &end)) return NtStatus::FileTooLarge;
+  if (NtStatus s = CheckRegular(node); !NtSuccess(s)) return s;
+
+  std::unique_lock lock(node->mutex);
+  if (punch) {
+    uint64_t before = node->data.allocatedBytes();
+    node->data.Zero(offset, end, /*freeWholeChunks=*/true);
+    capacity_.ReleaseBytes(before - node->data.allocatedBytes());
+  } else {
+    if (NtStatus s = BackRange(node, offset, end); !NtSuccess(s)) return s;
+    if (zero) node->data.Zero(offset, end, /*freeWholeChunks=*/false);
+    if (!keepSize && end > node->data.size()) node->data.Resize(end);
+  }
+  node->TouchModified(Now());
+  return NtStatus::Success;
+}
+
+NtStatus MemFs::SeekData(const OperationContext&, NodeRef nodeRef, uint32_t whence,
+                         uint64_t* offset) {
+  Node* node = NodeOf(nodeRef);
+  if (whence != kSeekData && whence != kSeekHole) return NtStatus::InvalidParameter;
+  if (!node->isRegular()) return NtStatus::InvalidParameter;
+  std::shared_lock lock(node->mutex);
+  if (*offset >= node->data.size()) return NtStatus::NoDataDetected;
+  if (whence == kSeekHole) {
+    *offset = node->data.NextHole(*offset);
+    return NtStatus::Success;
+  }
+  uint64_t at;
+  if (!node->data.NextData(*offset, &at)) return NtStatus::NoDataDetected;
+  *offset = at;
+  return NtStatus::Success;
+}
+
+}  // namespace irpfs::memfs

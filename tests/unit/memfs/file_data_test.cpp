@@ -1,0 +1,83 @@
+#include "drivers/memfs/file_data.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace irpfs::memfs {
+namespace {
+
+std::string ReadAll(const FileData& data, uint64_t offset, uint32_t length) {
+  std::string out(length, '\xee');
+  out.resize(data.Read(out.data(), length, offset));
+  return out;
+}
+
+void Put(FileData& data, std::string_view bytes, uint64_t offset) {
+  uint64_t before = data.allocatedBytes();
+  uint64_t growth = data.GrowthNeeded(offset, offset + bytes.size());
+  data.Back(offset, offset + bytes.size());
+  ASSERT_EQ(data.allocatedBytes() - before, growth);  // the price quoted is the price paid
+  data.Store(bytes.data(), static_cast<uint32_t>(bytes.size()), offset);
+}
+
+TEST(FileDataTest, SmallFileCostsOneGrain) {
+  FileData data;
+  Put(data, "abc", 0);
+  EXPECT_EQ(data.allocatedBytes(), kChunkGrain);
+  EXPECT_EQ(ReadAll(data, 0, 10), "abc");
+}
+
+TEST(FileDataTest, BuffersGrowByDoublingUpToTheChunk) {
+  FileData data;
+  Put(data, "a", 0);
+  Put(data, "b", kChunkGrain);  // needs 2 grains: doubles to 8 KiB
+  EXPECT_EQ(data.allocatedBytes(), 2 * kChunkGrain);
+  Put(data, "c", 3 * kChunkGrain);  // needs 4 grains: doubles to 16 KiB
+  EXPECT_EQ(data.allocatedBytes(), 4 * kChunkGrain);
+  Put(data, "d", kChunkSize - 1);
+  EXPECT_EQ(data.allocatedBytes(), kChunkSize);
+  EXPECT_EQ(ReadAll(data, kChunkGrain - 1, 2), std::string("\0b", 2));
+  EXPECT_EQ(ReadAll(data, 0, 1), "a");
+}
+
+TEST(FileDataTest, GrowthOfAHugeRangeIsPricedWithoutVisitingIt) {
+  FileData data;
+  Put(data, "x", 10 * uint64_t{kChunkSize} + 5);
+  uint64_t end = uint64_t{1} << 50;
+  // Every span full except the last, whose need is the remainder; the existing chunk
+  // grows from one grain to full.
+  uint64_t spans = (end - 1) / kChunkSize + 1;
+  EXPECT_EQ(data.GrowthNeeded(0, end), (spans - 1) * kChunkSize - kChunkGrain + kChunkSize);
+  EXPECT_EQ(data.GrowthNeeded(0, 100), kChunkGrain);
+  EXPECT_EQ(data.GrowthNeeded(5, 5), 0u);
+}
+
+TEST(FileDataTest, ReadsOfHolesAreZeros) {
+  FileData data;
+  Put(data, "end", 5 * uint64_t{kChunkSize});
+  EXPECT_EQ(data.size(), 5 * uint64_t{kChunkSize} + 3);
+  std::string head = ReadAll(data, 0, 3 * kChunkSize);
+  EXPECT_EQ(head, std::string(3 * kChunkSize, '\0'));
+  EXPECT_EQ(ReadAll(data, 5 * uint64_t{kChunkSize} - 1, 10), std::string("\0end", 4));
+}
+
+TEST(FileDataTest, ResizeDownZerosTheTailSoGrowingShowsZeros) {
+  FileData data;
+  Put(data, std::string(1000, 'x'), 0);
+  data.Resize(10);
+  data.Resize(1000);
+  EXPECT_EQ(ReadAll(data, 0, 1000), std::string(10, 'x') + std::string(990, '\0'));
+}
+
+TEST(FileDataTest, ResizeDropsPreallocationPastTheEnd) {
+  FileData data;
+  Put(data, "a", 0);
+  data.Back(3 * uint64_t{kChunkSize}, 4 * uint64_t{kChunkSize});  // KEEP_SIZE style
+  EXPECT_EQ(data.allocatedBytes(), kChunkGrain + kChunkSize);
+  data.Resize(0);
+  EXPECT_EQ(data.allocatedBytes(), 0u);
+}
+
+}  // namespace
+}  // namespace irpfs::memfs
