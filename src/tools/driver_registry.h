@@ -1,0 +1,55 @@
+// The drivers and filters `irpfs mount` knows, by name.
+//
+// Each entry can check its arguments and options without side effects (so the command
+// reports mistakes before it daemonizes) and build its part of a volume's device stack.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/device.h"
+#include "core/status.h"
+
+namespace irpfs::tools {
+
+// What a file system driver is asked to build.
+struct DriverRequest {
+  std::vector<std::string> args;     // the DRIVER-ARGS (e.g. mirror's source directory)
+  std::vector<std::string> options;  // its -o entries, "key" or "key=value"
+  bool readOnly = false;
+};
+
+struct DriverEntryInfo {
+  std::string_view name;
+  std::string_view usage;  // DRIVER-ARGS, for the help text
+  std::string_view summary;
+  size_t argCount = 0;
+  // True when `option` (one -o entry) belongs to this driver and is valid.
+  bool (*acceptsOption)(std::string_view option, std::string* error) = nullptr;
+  // Validates the whole request (args and options together).
+  bool (*check)(const DriverRequest& request, std::string* error) = nullptr;
+  // Creates the driver object and its volume device.
+  NtStatus (*build)(const DriverRequest& request, DriverObject** driver, DeviceObject** volume,
+                    std::string* error) = nullptr;
+  // Deletes what build made (the volume must be detached and idle).
+  void (*destroy)(DriverObject* driver, DeviceObject* volume) = nullptr;
+};
+
+struct FilterEntryInfo {
+  std::string_view name;
+  std::string_view summary;
+  bool (*check)(std::string_view options, std::string* error) = nullptr;
+  // Creates the filter driver (once per stack) and attaches a device above `volume`.
+  NtStatus (*attach)(std::string_view options, DeviceObject* volume, DriverObject** driver,
+                     DeviceObject** filter, std::string* error) = nullptr;
+  void (*detach)(DriverObject* driver, DeviceObject* filter) = nullptr;
+};
+
+std::span<const DriverEntryInfo> Drivers();
+std::span<const FilterEntryInfo> Filters();
+const DriverEntryInfo* FindDriver(std::string_view name);
+const FilterEntryInfo* FindFilter(std::string_view name);
+
+}  // namespace irpfs::tools

@@ -1,0 +1,199 @@
+#include "tools/mount_plan.h"
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdio>
+
+namespace irpfs::tools {
+namespace {
+
+bool ParseDouble(std::string_view text, double* out) {
+  std::string copy(text);
+  char* end = nullptr;
+  double value = std::strtod(copy.c_str(), &end);
+  if (copy.empty() || end != copy.c_str() + copy.size() || !(value >= 0) || value > 1e9) {
+    return false;
+  }
+  *out = value;
+  return true;
+}
+
+bool ParseUnsigned(std::string_view text, uint64_t max, uint64_t* out) {
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value > max) return false;
+  *out = value;
+  return true;
+}
+
+std::string AbsolutePath(const std::string& path) {
+  char resolved[PATH_MAX];
+  if (realpath(path.c_str(), resolved) != nullptr) return resolved;
+  return path;  // the prerequisite check reports a missing path
+}
+
+void SplitOptions(const std::string& text, std::vector<std::string>* out) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out->push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+}
+
+}  // namespace
+
+bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* error) {
+  size_t equals = option.find('=');
+  std::string_view key = option.substr(0, equals);
+  std::string_view value = equals == std::string_view::npos ? "" : option.substr(equals + 1);
+  bool hasValue = equals != std::string_view::npos;
+  fuse::MountOptions& mount = plan->fuse.mount;
+  fuse::ChannelOptions& channel = plan->fuse.channel;
+
+  auto flag = [&](bool* target, bool set) {
+    if (hasValue) {
+      *error = "option '" + std::string(key) + "' takes no value";
+      return false;
+    }
+    *target = set;
+    return true;
+  };
+  auto badValue = [&]() {
+    *error = "bad value in option '" + std::string(option) + "'";
+    return false;
+  };
+
+  if (key == "allow_other") return flag(&mount.allowOther, true);
+  if (key == "default_permissions") return flag(&mount.defaultPermissions, true);
+  // ro makes the kernel mount read-only (MS_RDONLY): every write fails with EROFS
+  // before it reaches the stack. The volume itself is not made read-only, because the
+  // dispatcher's node handles ask for attribute-write access, which a read-only class
+  // driver volume refuses even for the root.
+  if (key == "ro") return flag(&mount.readOnly, true);
+  if (key == "rw") return flag(&mount.readOnly, false);
+  if (key == "writeback_cache") return flag(&channel.writebackCache, true);
+  if (key == "no_readdirplus") return flag(&channel.readdirplus, false);
+  if (key == "passthrough") return flag(&channel.passthrough, true);
+  if (key == "pin_workers") return flag(&channel.pinWorkers, true);
+  if (key == "keep_cache") return flag(&plan->dispatcher.keepCache, true);
+  if (key == "attr_timeout") {
+    return hasValue && ParseDouble(value, &plan->dispatcher.attrTimeout) ? true : badValue();
+  }
+  if (key == "entry_timeout") {
+    return hasValue && ParseDouble(value, &plan->dispatcher.entryTimeout) ? true : badValue();
+  }
+  if (key == "fsname" || key == "subtype") {
+    if (!hasValue || value.empty() || value.find_first_of(", ") != std::string_view::npos) {
+      return badValue();
+    }
+    (key == "fsname" ? mount.fsname : mount.subtype) = std::string(value);
+    return true;
+  }
+  if (key == "max_read") {
+    uint64_t parsed = 0;
+    if (!hasValue || !ParseUnsigned(value, UINT32_MAX, &parsed)) return badValue();
+    mount.maxRead = static_cast<uint32_t>(parsed);
+    return true;
+  }
+  if (key == "threads") {
+    uint64_t parsed = 0;
+    if (!hasValue || !ParseUnsigned(value, 1024, &parsed) || parsed == 0) return badValue();
+    channel.threads = static_cast<unsigned>(parsed);
+    return true;
+  }
+  std::string driverError;
+  if (plan->driver != nullptr && plan->driver->acceptsOption(option, &driverError)) {
+    plan->driverRequest.options.emplace_back(option);
+    return true;
+  }
+  *error = !driverError.empty() ? driverError : "unknown option '" + std::string(option) + "'";
+  return false;
+}
+
+bool ParseMountCommand(int argc, char** argv, MountPlan* plan, std::string* error,
+                       bool* helpShown) {
+  *helpShown = false;
+  std::string driverList;
+  for (const DriverEntryInfo& d : Drivers()) {
+    driverList +=
+        "\n  " + std::string(d.name) + " " + std::string(d.usage) + "  " + std::string(d.summary);
+  }
+  std::string filterList;
+  for (const FilterEntryInfo& f : Filters()) {
+    filterList += "\n  " + std::string(f.name) + "  " + std::string(f.summary);
+  }
+  CLI::App app("Mounts an irpfs volume.\n\nDrivers:" + driverList + "\nFilters:" + filterList,
+               "irpfs mount");
+  std::vector<std::string> positionals;
+  std::vector<std::string> options;
+  std::vector<std::string> filters;
+  unsigned threads = 0;
+  app.add_option("DRIVER [DRIVER-ARGS] MOUNTPOINT", positionals,
+                 "driver, its arguments, mount point")
+      ->required();
+  app.add_option("-o", options, "mount options, comma-separated (repeatable)");
+  app.add_option("--filter", filters, "attach a filter above the volume: NAME[:OPTIONS]");
+  app.add_flag("-f,--foreground", plan->foreground, "stay in the foreground, log to stderr");
+  app.add_option("--threads", threads, "worker threads (default: one per CPU)")
+      ->check(CLI::Range(1, 1024));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(app.help().c_str(), stdout);
+    *helpShown = true;
+    return true;
+  } catch (const CLI::ParseError& e) {
+    *error = e.what();
+    return false;
+  }
+
+  if (positionals.size() < 2) {
+    *error = "usage: irpfs mount DRIVER [DRIVER-ARGS] MOUNTPOINT [options]";
+    return false;
+  }
+  plan->driver = FindDriver(positionals.front());
+  if (plan->driver == nullptr) {
+    *error = "unknown driver '" + positionals.front() + "'";
+    return false;
+  }
+  size_t argCount = positionals.size() - 2;
+  if (argCount != plan->driver->argCount) {
+    *error = "driver " + std::string(plan->driver->name) + " takes " +
+             std::to_string(plan->driver->argCount) + " argument(s)" +
+             (plan->driver->usage.empty() ? "" : ": " + std::string(plan->driver->usage)) +
+             ", got " + std::to_string(argCount);
+    return false;
+  }
+  plan->driverRequest.args.assign(positionals.begin() + 1, positionals.end() - 1);
+  plan->fuse.mount.mountpoint = AbsolutePath(positionals.back());
+  plan->fuse.mount.fsname = "irpfs-" + std::string(plan->driver->name);
+
+  std::vector<std::string> entries;
+  for (const std::string& text : options) SplitOptions(text, &entries);
+  for (const std::string& entry : entries) {
+    if (!ApplyMountOption(entry, plan, error)) return false;
+  }
+  if (threads != 0) plan->fuse.channel.threads = threads;
+  if (!plan->driver->check(plan->driverRequest, error)) return false;
+
+  for (const std::string& text : filters) {
+    size_t colon = text.find(':');
+    std::string name = text.substr(0, colon);
+    const FilterEntryInfo* filter = FindFilter(name);
+    if (filter == nullptr) {
+      *error = "unknown filter '" + name + "'";
+      return false;
+    }
+    std::string filterOptions = colon == std::string::npos ? "" : text.substr(colon + 1);
+    if (!filter->check(filterOptions, error)) return false;
+    plan->filters.push_back(FilterRequest{filter, filterOptions});
+  }
+  return true;
+}
+
+}  // namespace irpfs::tools

@@ -1,0 +1,333 @@
+#include "transport/fuse/channel.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "transport/fuse/frame.h"
+#include "transport/fuse/log.h"
+#include "transport/fuse/notify_queue.h"
+#include "transport/fuse/op_dispatch.h"
+
+namespace irpfs::fuse {
+namespace {
+
+constexpr size_t kPageSize = 4096;
+
+size_t ReceiveBufferSize(const ChannelOptions& options) {
+  // The kernel refuses reads into buffers smaller than header + write_in + max_write.
+  size_t needed = sizeof(fuse_in_header) + sizeof(fuse_write_in) + options.maxWrite;
+  return std::max(kMinReadBuffer, needed + kPageSize);
+}
+
+uint64_t WantedFlags(const ChannelOptions& o) {
+  using namespace init_flag;
+  uint64_t want = kBigWrites | kMaxPages | kInitExt | kSetxattrExt | kHasIoctlDir;
+  if (o.asyncRead) want |= kAsyncRead | kAsyncDio;
+  if (o.parallelDirops) want |= kParallelDirops;
+  if (o.atomicOTrunc) want |= kAtomicOTrunc;
+  if (o.readdirplus) want |= kDoReaddirplus;
+  if (o.readdirplus && o.readdirplusAuto) want |= kReaddirplusAuto;
+  if (o.writebackCache) want |= kWritebackCache;
+  if (o.posixLocks) want |= kPosixLocks;
+  if (o.flockLocks) want |= kFlockLocks;
+  if (o.handleKillprivV2) want |= kHandleKillprivV2;
+  if (o.autoInvalData) want |= kAutoInvalData;
+  if (o.passthrough && !o.writebackCache) want |= kPassthrough;
+  return want;
+}
+
+// Reads one message, retrying what does not end the session. Returns bytes, 0 at the
+// end of the session, -errno on other errors.
+ssize_t ReadMessage(int fd, RecvBuffer* buffer) {
+  for (;;) {
+    ssize_t n = read(fd, buffer->data, buffer->size);
+    if (n >= 0) return n;
+    switch (errno) {
+      case EINTR:
+      case EAGAIN:
+      case ENOENT:  // the request was interrupted and withdrawn while we read
+        continue;
+      case ENODEV:        // unmounted
+      case ECONNABORTED:  // aborted, with FUSE_ABORT_ERROR
+        return 0;
+      default:
+        return -errno;
+    }
+  }
+}
+
+// Pins the calling thread to the index-th CPU it is allowed to run on.
+void PinToCpu(unsigned index) {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+  int count = CPU_COUNT(&allowed);
+  if (count <= 0) return;
+  int wanted = static_cast<int>(index % static_cast<unsigned>(count));
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &allowed) || wanted-- != 0) continue;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+    return;
+  }
+}
+
+}  // namespace
+
+FuseChannel::FuseChannel(FuseTransport& transport, FuseDispatcher& dispatcher,
+                         ChannelOptions options)
+    : transport_(transport),
+      dispatcher_(dispatcher),
+      options_(options),
+      pool_(std::make_unique<BufferPool>(ReceiveBufferSize(options))),
+      table_(std::make_unique<RequestTable>(*pool_)) {}
+
+FuseChannel::~FuseChannel() {
+  Wait();
+  notify_.reset();
+  DetachReplies();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (table_->InFlightCount() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (size_t left = table_->InFlightCount(); left != 0) {
+    FuseLog(LogLevel::kError,
+            "channel destroyed while the dispatcher holds %zu unanswered replies; "
+            "leaving their records behind",
+            left);
+    table_.release();
+    pool_.release();
+  }
+}
+
+void FuseChannel::DetachReplies() {
+  table_->Detach();
+}
+
+Invalidator& FuseChannel::invalidator() {
+  return *notify_;
+}
+
+uint64_t FuseChannel::RequestCount(Opcode opcode) const {
+  uint32_t index = static_cast<uint32_t>(opcode);
+  return index < counts_.size() ? counts_[index].load(std::memory_order_relaxed) : 0;
+}
+
+NtStatus FuseChannel::Start() {
+  const int fd = transport_.SessionFd();
+  RecvBuffer* buffer = pool_->AcquireRecv();
+  if (buffer == nullptr) {
+    error_ = "out of memory for the receive buffer";
+    return NtStatus::InsufficientResources;
+  }
+  NtStatus status = NtStatus::Unsuccessful;
+  for (;;) {
+    ssize_t n = ReadMessage(fd, buffer);
+    if (n <= 0) {
+      error_ = n == 0 ? "the kernel closed the session before INIT"
+                      : std::string("reading INIT failed: ") + std::strerror(static_cast<int>(-n));
+      status = NtStatus::DeviceNotConnected;
+      break;
+    }
+    DecodedRequest request;
+    DecodeError decodeError = DecodeRequest(
+        std::span<const std::byte>(buffer->data, static_cast<size_t>(n)), decodeOptions_, &request);
+    if (decodeError != DecodeError::kNone ||
+        request.opcode != static_cast<uint32_t>(Opcode::kInit)) {
+      error_ = "the first message was not a valid INIT";
+      if (decodeError != DecodeError::kShortHeader) {
+        WriteFrame(fd, request.ctx.unique, -EIO, nullptr, 0);
+      }
+      status = NtStatus::InvalidDeviceState;
+      break;
+    }
+    bool again = false;
+    status = Negotiate(request, fd, &again);
+    if (!again) break;
+  }
+  pool_->ReleaseRecv(buffer);
+  if (!NtSuccess(status)) return status;
+
+  notify_ = std::make_unique<NotifyQueue>(fd);
+  unsigned threads = options_.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<int> fds{fd};
+  for (unsigned i = 1; i < threads; ++i) {
+    int clone = transport_.OpenWorkerFd();
+    if (clone < 0) {
+      FuseLog(LogLevel::kWarning, "cloning the session fd failed (errno %d); sharing it", -clone);
+      clone = fd;
+    } else {
+      ++clonedWorkers_;
+    }
+    fds.push_back(clone);
+  }
+  started_ = true;
+  running_.store(static_cast<int>(fds.size()), std::memory_order_release);
+  for (unsigned i = 0; i < fds.size(); ++i) {
+    workers_.emplace_back([this, fd = fds[i], i] { Worker(fd, i); });
+  }
+  return NtStatus::Success;
+}
+
+NtStatus FuseChannel::Negotiate(const DecodedRequest& request, int fd, bool* again) {
+  const fuse_init_in& in = request.args.init;
+  fuse_init_out out{};
+  out.major = kKernelVersion;
+  out.minor = kKernelMinorVersion;
+  *again = false;
+  if (in.major > kKernelVersion) {
+    // Protocol rule: answer with our major only; the kernel sends INIT again.
+    iovec piece{&out, sizeof out};
+    WriteFrame(fd, request.ctx.unique, 0, &piece, 1);
+    *again = true;
+    return NtStatus::Success;
+  }
+  if (in.major < kKernelVersion || in.minor < kMinKernelMinorVersion) {
+    error_ = "the kernel speaks FUSE " + std::to_string(in.major) + "." + std::to_string(in.minor) +
+             ", irpfs needs 7." + std::to_string(kMinKernelMinorVersion) + " or newer";
+    WriteFrame(fd, request.ctx.unique, -EPROTO, nullptr, 0);
+    return NtStatus::NotSupported;
+  }
+
+  uint64_t offered = in.flags;
+  if (in.flags & init_flag::kInitExt) offered |= static_cast<uint64_t>(in.flags2) << 32;
+  uint64_t agreed = WantedFlags(options_) & offered;
+  if (!(agreed & init_flag::kInitExt)) agreed &= 0xFFFFFFFFull;
+
+  out.minor = std::min(in.minor, kKernelMinorVersion);
+  out.max_readahead = in.max_readahead;
+  out.flags = static_cast<uint32_t>(agreed);
+  out.flags2 = static_cast<uint32_t>(agreed >> 32);
+  out.max_background = options_.maxBackground;
+  out.congestion_threshold = options_.congestionThreshold;
+  out.max_write = options_.maxWrite;
+  out.time_gran = options_.timeGranNs;
+  out.max_pages = (agreed & init_flag::kMaxPages) ? options_.maxPages : 0;
+  out.max_stack_depth = (agreed & init_flag::kPassthrough) ? 1 : 0;
+
+  info_.protoMajor = kKernelVersion;
+  info_.protoMinor = out.minor;
+  info_.kernelFlags = offered;
+  info_.flags = agreed;
+  info_.maxWrite = out.max_write;
+  info_.maxPages = out.max_pages != 0 ? out.max_pages : 32;
+  info_.maxRead = static_cast<uint32_t>(info_.maxPages * kPageSize);
+  info_.maxReadahead = out.max_readahead;
+  info_.timeGran = out.time_gran;
+  decodeOptions_.setxattrExt = (agreed & init_flag::kSetxattrExt) != 0;
+
+  dispatcher_.Init(info_);
+
+  size_t size = out.minor < 23 ? kCompat22InitOutSize : sizeof out;
+  iovec piece{&out, size};
+  int result = WriteFrame(fd, request.ctx.unique, 0, &piece, 1);
+  if (result != 0) {
+    error_ = std::string("answering INIT failed: ") + std::strerror(-result);
+    return NtStatus::DeviceNotConnected;
+  }
+  FuseLog(LogLevel::kInfo,
+          "INIT: kernel 7.%u offers 0x%llx, agreed 0x%llx, max_write %u, max_pages %u", in.minor,
+          static_cast<unsigned long long>(offered), static_cast<unsigned long long>(agreed),
+          out.max_write, out.max_pages);
+  return NtStatus::Success;
+}
+
+void FuseChannel::Wait() {
+  for (std::thread& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+}
+
+void FuseChannel::Worker(int fd, unsigned index) {
+  if (options_.pinWorkers) PinToCpu(index);
+  RecvBuffer* buffer = pool_->AcquireRecv();
+  while (buffer != nullptr) {
+    ssize_t n = ReadMessage(fd, buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      FuseLog(LogLevel::kError, "reading /dev/fuse failed: errno %d; worker stops",
+              static_cast<int>(-n));
+      break;
+    }
+    Handle(fd, buffer, static_cast<size_t>(n));
+    if (buffer->pinned.load(std::memory_order_acquire)) {
+      // A request kept this buffer (Reply::PinInput); read into another one.
+      pool_->ReleaseRecv(buffer);
+      buffer = pool_->AcquireRecv();
+      if (buffer == nullptr) FuseLog(LogLevel::kError, "out of memory for a receive buffer");
+    }
+  }
+  if (buffer != nullptr) pool_->ReleaseRecv(buffer);
+  running_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+void FuseChannel::Handle(int fd, RecvBuffer* buffer, size_t size) {
+  DecodedRequest request;
+  DecodeError error =
+      DecodeRequest(std::span<const std::byte>(buffer->data, size), decodeOptions_, &request);
+  if (error != DecodeError::kNone) return AnswerMalformed(fd, request, error);
+  counts_[request.opcode].fetch_add(1, std::memory_order_relaxed);
+
+  switch (static_cast<Opcode>(request.opcode)) {
+    case Opcode::kInterrupt:
+      return table_->Interrupt(request.args.interrupt.unique, request.ctx.unique, fd);
+    case Opcode::kForget:
+    case Opcode::kBatchForget:
+      return DispatchForget(dispatcher_, request);
+    case Opcode::kNotifyReply:
+      return;  // we never ask for retrieves
+    case Opcode::kInit:
+      FuseLog(LogLevel::kWarning, "a second INIT; answered EINVAL");
+      WriteFrame(fd, request.ctx.unique, -EINVAL, nullptr, 0);
+      return;
+    default:
+      break;
+  }
+  if (!HasHandler(request.opcode)) {
+    LogUnknownOnce(request.opcode);
+    WriteFrame(fd, request.ctx.unique, -ENOSYS, nullptr, 0);
+    return;
+  }
+  DispatchRequest(dispatcher_, request,
+                  table_->Begin(request.ctx, fd, buffer, ReplyLimit(request)));
+}
+
+void FuseChannel::AnswerMalformed(int fd, const DecodedRequest& request, DecodeError error) {
+  if (error == DecodeError::kShortHeader) {
+    FuseLog(LogLevel::kError, "a message shorter than a FUSE header; ignored");
+    return;
+  }
+  if (error == DecodeError::kUnknownOpcode) {
+    LogUnknownOnce(request.opcode);
+    WriteFrame(fd, request.ctx.unique, -ENOSYS, nullptr, 0);
+    return;
+  }
+  const char* name = request.spec != nullptr ? request.spec->name.data() : "unknown";
+  FuseLog(LogLevel::kError, "malformed %s request %llu: %s", name,
+          static_cast<unsigned long long>(request.ctx.unique),
+          std::string(DecodeErrorName(error)).c_str());
+  if (request.spec != nullptr && request.spec->noReply) return;
+  WriteFrame(fd, request.ctx.unique, error == DecodeError::kLengthMismatch ? -EIO : -EINVAL,
+             nullptr, 0);
+}
+
+void FuseChannel::LogUnknownOnce(uint32_t opcode) {
+  {
+    std::lock_guard lock(unknownMu_);
+    if (std::find(unknownSeen_.begin(), unknownSeen_.end(), opcode) != unknownSeen_.end()) {
+      return;
+    }
+    if (unknownSeen_.size() < 256) unknownSeen_.push_back(opcode);
+  }
+  FuseLog(LogLevel::kWarning, "opcode %u is not supported; answering ENOSYS", opcode);
+}
+
+}  // namespace irpfs::fuse

@@ -1,0 +1,131 @@
+// FuseChannel: INIT, the worker threads, decoding, and the in-flight table.
+//
+// Layers: FuseTransport (transport.h) gives fds and moves bytes; the channel turns bytes
+// into typed calls on a FuseDispatcher (dispatcher.h) and frames the replies (reply.h).
+//
+// Threads
+// - Start() runs on the caller's thread: it reads INIT from the session fd, answers it,
+//   calls FuseDispatcher::Init, then starts `threads` workers. Worker 0 reads the
+//   session fd; the others each read their own clone (FUSE_DEV_IOC_CLONE), falling back
+//   to the session fd when cloning is refused.
+// - Each worker owns one receive buffer (max_write + a page) and loops: read one
+//   request, decode it, dispatch it, repeat. Replies are written by whichever thread
+//   completes them, on the fd the request came from (reply.h).
+// - FUSE_INTERRUPT runs the target's cancel hook on the worker that read it.
+// - Workers stop when read(2) reports ENODEV or ECONNABORTED (unmounted or aborted) or
+//   end-of-file (a socket-based fake kernel closed its end). Wait() joins them.
+// - Invalidations go through invalidator(), which has its own thread.
+//
+// Unknown opcodes are answered ENOSYS and logged once per opcode; malformed requests
+// (bad lengths, names without NUL, short payloads) are answered EINVAL, or EIO when the
+// header length lies, and logged; none of them stops the channel.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+#include "transport/fuse/buffer_pool.h"
+#include "transport/fuse/decoder.h"
+#include "transport/fuse/dispatcher.h"
+#include "transport/fuse/invalidator.h"
+#include "transport/fuse/request_table.h"
+#include "transport/fuse/transport.h"
+
+namespace irpfs::fuse {
+
+class NotifyQueue;
+
+// What irpfs asks of the kernel in INIT. The kernel grants the intersection with what it
+// offers; ConnectionInfo (dispatcher.h) says what was agreed.
+struct ChannelOptions {
+  unsigned threads = 0;  // 0: one per online CPU
+  uint32_t maxWrite = 1u << 20;
+  uint16_t maxPages = kDefaultMaxPagesLimit;  // also bounds READ sizes (pages of 4 KiB)
+  uint16_t maxBackground = 64;
+  uint16_t congestionThreshold = 48;
+  uint32_t timeGranNs = 1;
+  bool asyncRead = true;
+  bool parallelDirops = true;
+  bool atomicOTrunc = true;
+  bool readdirplus = true;      // FUSE_DO_READDIRPLUS
+  bool readdirplusAuto = true;  // let the kernel choose READDIR or READDIRPLUS
+  bool writebackCache = false;
+  bool posixLocks = true;
+  bool flockLocks = true;
+  bool handleKillprivV2 = false;
+  bool autoInvalData = true;
+  // Pin worker i to CPU i (mod the CPUs this process may use), so a request is served
+  // where its worker last ran. Off by default: measure before turning it on.
+  bool pinWorkers = false;
+  // FUSE_PASSTHROUGH (for the mirror driver). Needs CAP_SYS_ADMIN to register backing
+  // files and is incompatible with the writeback cache.
+  bool passthrough = false;
+};
+
+class FuseChannel {
+ public:
+  FuseChannel(FuseTransport& transport, FuseDispatcher& dispatcher, ChannelOptions options);
+  FuseChannel(const FuseChannel&) = delete;
+  FuseChannel& operator=(const FuseChannel&) = delete;
+  // Joins the workers: the session must have ended (unmount) or never started. Destroy
+  // the dispatcher first: Replies it still holds are waited for (a few seconds), then
+  // abandoned with an error in the log.
+  ~FuseChannel();
+
+  // Negotiates INIT and starts the workers. On failure, error() says why.
+  NtStatus Start();
+  // Blocks until every worker has stopped.
+  void Wait();
+  // After the workers stopped: replies completed from now on are not written (the
+  // session is gone and its fds are about to close). Called by FuseMount::Unmount.
+  void DetachReplies();
+  // True once every worker has stopped.
+  bool Stopped() const { return running_.load(std::memory_order_acquire) == 0 && started_; }
+
+  const ConnectionInfo& info() const { return info_; }
+  const std::string& error() const { return error_; }
+  Invalidator& invalidator();
+
+  // Requests received per opcode (for traces and tests); unknown opcodes count at 0.
+  uint64_t RequestCount(Opcode opcode) const;
+  size_t InFlightCount() const { return table_->InFlightCount(); }
+  size_t WorkerCount() const { return workers_.size(); }
+  // Workers reading their own FUSE_DEV_IOC_CLONE fd (the others share the session fd).
+  size_t ClonedWorkerCount() const { return clonedWorkers_; }
+
+ private:
+  NtStatus Negotiate(const DecodedRequest& request, int fd, bool* again);
+  void Worker(int fd, unsigned index);
+  void Handle(int fd, RecvBuffer* buffer, size_t size);
+  void AnswerMalformed(int fd, const DecodedRequest& request, DecodeError error);
+  void LogUnknownOnce(uint32_t opcode);
+
+  FuseTransport& transport_;
+  FuseDispatcher& dispatcher_;
+  const ChannelOptions options_;
+  ConnectionInfo info_;
+  DecodeOptions decodeOptions_;
+  std::string error_;
+  // Heap-held so that, if a dispatcher still holds Replies when the channel goes, both
+  // can be left behind (leaked, with an error logged) instead of freed under them.
+  std::unique_ptr<BufferPool> pool_;
+  std::unique_ptr<RequestTable> table_;
+  std::unique_ptr<NotifyQueue> notify_;
+  std::vector<std::thread> workers_;
+  std::atomic<int> running_{0};
+  bool started_ = false;
+  size_t clonedWorkers_ = 0;
+  std::array<std::atomic<uint64_t>, kOpcodeTableSize> counts_{};
+
+  std::mutex unknownMu_;
+  std::vector<uint32_t> unknownSeen_;  // opcodes already logged
+};
+
+}  // namespace irpfs::fuse

@@ -1,0 +1,226 @@
+// DispatcherImpl: the FUSE dispatcher of irpfs. Each typed FUSE operation becomes IRPs
+// sent to the top of one volume's device stack; each IRP's completion becomes the reply.
+// docs/fuse-mapping.md has the table (FUSE opcode -> IRPs) and the reasons.
+//
+// Threads and ownership
+// - Methods run on channel worker threads, concurrently. Each request gets an Operation
+//   record from a pool (no allocation once warm) that owns the Reply, the IRP storage
+//   and the FileObjects the request holds, until the request is answered.
+// - IRPs are sent asynchronously: a method sends the first IRP and returns. The rest of
+//   the request (further IRPs, the reply) runs on the thread that completes each IRP: the
+//   worker itself when the driver completes inline, the driver's thread when it pended.
+// - FUSE_INTERRUPT reaches the request through Reply::SetCancelHook and becomes
+//   IoCancelIrp on the IRP in flight; the request is then answered by its completion
+//   (EINTR for STATUS_CANCELLED), never while the work goes on.
+// - The volume device is borrowed: it must outlive the dispatcher. Destroy (or the
+//   destructor) closes every handle and node FileObject; the destructor also waits for
+//   requests still in flight.
+//
+// Lock order: NodeTable and HandleTable mutexes and the pool mutex are leaf locks; an
+// Operation's cancel mutex is taken alone. No IRP is sent and no Reply completed while
+// any of them is held.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/device.h"
+#include "core/fs_info.h"
+#include "core/status.h"
+#include "transport/fuse/dispatcher.h"
+#include "transport/fuse/dispatcher_handles.h"
+#include "transport/fuse/node_table.h"
+
+namespace irpfs::fuse {
+
+namespace detail {
+struct Operation;
+enum class OpKind : uint8_t;
+enum class Next : uint8_t;
+// Whether a request's IRPs read its input (names, payload) after the method returns.
+enum class Input : uint8_t { kUnused, kPinned };
+}  // namespace detail
+
+struct DispatcherOptions {
+  // How long the kernel may cache attributes and names (seconds, fractions allowed).
+  double attrTimeout = 1.0;
+  double entryTimeout = 1.0;
+  // FOPEN_KEEP_CACHE on every open: keep the page cache across opens. Only safe when
+  // nothing changes files behind the kernel (no in-process clients of the volume).
+  bool keepCache = false;
+};
+
+class DispatcherImpl final : public FuseDispatcher {
+ public:
+  // Opens the root of `volume` (any device of the volume's stack; IRPs go to the top)
+  // and returns a dispatcher for it, or the status of the failed open.
+  static NtStatus Create(DeviceObject* volume, const DispatcherOptions& options,
+                         std::unique_ptr<DispatcherImpl>* out);
+  ~DispatcherImpl() override;
+  DispatcherImpl(const DispatcherImpl&) = delete;
+  DispatcherImpl& operator=(const DispatcherImpl&) = delete;
+
+  void Init(const ConnectionInfo& info) override;
+
+  void Lookup(const RequestContext& ctx, std::string_view name, Reply reply) override;
+  void Forget(const RequestContext& ctx, uint64_t nlookup) override;
+  void BatchForget(const RequestContext& ctx, std::span<const fuse_forget_one> items) override;
+
+  void Getattr(const RequestContext& ctx, const fuse_getattr_in& in, Reply reply) override;
+  void Setattr(const RequestContext& ctx, const fuse_setattr_in& in, Reply reply) override;
+  void Statx(const RequestContext& ctx, const fuse_statx_in& in, Reply reply) override;
+  void Access(const RequestContext& ctx, const fuse_access_in& in, Reply reply) override;
+  void Statfs(const RequestContext& ctx, Reply reply) override;
+
+  void Readlink(const RequestContext& ctx, Reply reply) override;
+  void Symlink(const RequestContext& ctx, std::string_view name, std::string_view target,
+               Reply reply) override;
+  void Mknod(const RequestContext& ctx, const fuse_mknod_in& in, std::string_view name,
+             Reply reply) override;
+  void Mkdir(const RequestContext& ctx, const fuse_mkdir_in& in, std::string_view name,
+             Reply reply) override;
+  void Unlink(const RequestContext& ctx, std::string_view name, Reply reply) override;
+  void Rmdir(const RequestContext& ctx, std::string_view name, Reply reply) override;
+  void Rename(const RequestContext& ctx, const fuse_rename_in& in, std::string_view oldName,
+              std::string_view newName, Reply reply) override;
+  void Rename2(const RequestContext& ctx, const fuse_rename2_in& in, std::string_view oldName,
+               std::string_view newName, Reply reply) override;
+  void Link(const RequestContext& ctx, const fuse_link_in& in, std::string_view newName,
+            Reply reply) override;
+  void Create(const RequestContext& ctx, const fuse_create_in& in, std::string_view name,
+              Reply reply) override;
+
+  void Open(const RequestContext& ctx, const fuse_open_in& in, Reply reply) override;
+  void Read(const RequestContext& ctx, const fuse_read_in& in, Reply reply) override;
+  void Write(const RequestContext& ctx, const fuse_write_in& in, std::span<const std::byte> data,
+             Reply reply) override;
+  void Flush(const RequestContext& ctx, const fuse_flush_in& in, Reply reply) override;
+  void Release(const RequestContext& ctx, const fuse_release_in& in, Reply reply) override;
+  void Fsync(const RequestContext& ctx, const fuse_fsync_in& in, Reply reply) override;
+  void Fallocate(const RequestContext& ctx, const fuse_fallocate_in& in, Reply reply) override;
+  void Lseek(const RequestContext& ctx, const fuse_lseek_in& in, Reply reply) override;
+
+  void Opendir(const RequestContext& ctx, const fuse_open_in& in, Reply reply) override;
+  void Readdir(const RequestContext& ctx, const fuse_read_in& in, Reply reply) override;
+  void Readdirplus(const RequestContext& ctx, const fuse_read_in& in, Reply reply) override;
+  void Releasedir(const RequestContext& ctx, const fuse_release_in& in, Reply reply) override;
+  void Fsyncdir(const RequestContext& ctx, const fuse_fsync_in& in, Reply reply) override;
+
+  void Setxattr(const RequestContext& ctx, const fuse_setxattr_in& in, std::string_view name,
+                std::span<const std::byte> value, Reply reply) override;
+  void Getxattr(const RequestContext& ctx, const fuse_getxattr_in& in, std::string_view name,
+                Reply reply) override;
+  void Listxattr(const RequestContext& ctx, const fuse_getxattr_in& in, Reply reply) override;
+  void Removexattr(const RequestContext& ctx, std::string_view name, Reply reply) override;
+
+  void Getlk(const RequestContext& ctx, const fuse_lk_in& in, Reply reply) override;
+  void Setlk(const RequestContext& ctx, const fuse_lk_in& in, Reply reply) override;
+  void Setlkw(const RequestContext& ctx, const fuse_lk_in& in, Reply reply) override;
+
+  void Ioctl(const RequestContext& ctx, const fuse_ioctl_in& in, std::span<const std::byte> inData,
+             Reply reply) override;
+  void Destroy(const RequestContext& ctx, Reply reply) override;
+
+  // Introspection, for tests and status views.
+  const NodeTable& nodes() const { return nodes_; }
+  const HandleTable& handles() const { return handles_; }
+  size_t OperationsInFlight() const { return inFlight_.load(); }
+
+ private:
+  friend struct detail::Operation;
+  DispatcherImpl(DeviceObject* volume, const DispatcherOptions& options);
+  NtStatus OpenRoot();
+  NtStatus OpenRootWith(uint32_t access, FileObject** root, uint64_t* fileId);
+
+  // ---- Operation lifecycle (dispatcher_operation.cpp).
+  // A record for the request, with the Reply's cancel hook set. With Input::kPinned the
+  // channel keeps the request's input buffer until the reply (Reply::PinInput).
+  detail::Operation* Begin(detail::OpKind kind, const RequestContext& ctx, Reply reply,
+                           detail::Input input = detail::Input::kUnused);
+  // Drives `op` until it waits for an asynchronous IRP or is finished.
+  void Run(detail::Operation* op);
+  // Sends op's prepared IRP. True if it completed inline (Run continues with the next
+  // step), false if it will complete on another thread (which then calls Run).
+  bool Send(detail::Operation* op);
+  static void OnIrpComplete(Irp* irp, void* context);
+  static void OnCancel(void* context);
+  void IrpFinished(detail::Operation* op);
+  // Sends the IRP a dispatcher method prepared in `op` as the request's first step; the
+  // step function takes over from step 1.
+  void Start(detail::Operation* op);
+  // Answers a request that failed before its first IRP.
+  void FailEarly(detail::Operation* op, NtStatus status);
+  // Closes and dereferences what `op` holds and returns it to the pool. The Reply must
+  // have been completed.
+  void Retire(detail::Operation* op);
+
+  // The step of each kind: consume the last IRP's result, prepare the next IRP (kSend)
+  // or answer the Reply (kDone).
+  detail::Next Step(detail::Operation& op);
+  detail::Next StepLookup(detail::Operation& op);
+  detail::Next StepMakeNode(detail::Operation& op);
+  detail::Next StepCreate(detail::Operation& op);
+  detail::Next StepRemove(detail::Operation& op);
+  detail::Next StepRename(detail::Operation& op);
+  detail::Next StepLink(detail::Operation& op);
+  detail::Next StepGetattr(detail::Operation& op);
+  detail::Next StepSetattr(detail::Operation& op);
+  detail::Next StepAccess(detail::Operation& op);
+  detail::Next StepStatfs(detail::Operation& op);
+  detail::Next StepReadlink(detail::Operation& op);
+  detail::Next StepOpen(detail::Operation& op);
+  detail::Next StepRead(detail::Operation& op);
+  detail::Next StepWrite(detail::Operation& op);
+  detail::Next StepSimple(detail::Operation& op);
+  void QueryDirectory(detail::OpKind kind, const RequestContext& ctx, const fuse_read_in& in,
+                      Reply reply);
+  detail::Next StepReaddir(detail::Operation& op);
+  detail::Next StepReaddirplus(detail::Operation& op);
+  detail::Next StepGetxattr(detail::Operation& op);
+  detail::Next StepGetlk(detail::Operation& op);
+  // open(2) flags as the driver should see them for this connection.
+  uint32_t OpenFlagsForDriver(uint32_t flags) const;
+  void SetLock(const RequestContext& ctx, const fuse_lk_in& in, Reply reply, bool wait);
+  detail::Next StepLseek(detail::Operation& op);
+  detail::Next StepIoctl(detail::Operation& op);
+
+  // Replies to a failed request with the errno of `status` (StatusToErrno, the only
+  // place the dispatcher maps statuses).
+  detail::Next Fail(detail::Operation& op, NtStatus status);
+  // Closes the handles and drops the references the request holds. Called before the
+  // reply, so that what the kernel sees next finds the volume settled.
+  static void ReleaseHeld(detail::Operation& op);
+  // Fills an entry reply for `entry` from op.stat.
+  fuse_entry_out EntryOut(const NodeEntry& entry, const FileStat& stat) const;
+  fuse_attr_out AttrOut(const FileStat& stat) const;
+
+  // Closes FileObjects outside of any table lock.
+  static void CloseAll(const std::vector<FileObject*>& fileObjects);
+  void CloseEverything();
+
+  DeviceObject* const volume_;
+  const DispatcherOptions options_;
+  ConnectionInfo connection_;
+  // The desiredAccess of node FileObjects: detail::kNodeAccess, or its read half on a
+  // volume that refuses write access (decided once, when the root is opened).
+  uint32_t nodeAccess_ = 0;
+
+  NodeTable nodes_;
+  HandleTable handles_;
+
+  std::mutex poolMutex_;
+  detail::Operation* freeList_ = nullptr;
+  std::vector<std::unique_ptr<detail::Operation>> allOperations_;
+
+  std::atomic<size_t> inFlight_{0};
+  std::mutex idleMutex_;
+  std::condition_variable idle_;
+};
+
+}  // namespace irpfs::fuse

@@ -1,0 +1,167 @@
+// The life of one request in the dispatcher: a pooled record, IRPs sent asynchronously
+// and continued from their completion, cancellation, and the release of what the request
+// held. The per-opcode steps live in the other dispatcher_*.cpp files.
+#include <cassert>
+
+#include "core/io_manager.h"
+#include "transport/fuse/dispatcher_impl.h"
+#include "transport/fuse/dispatcher_operation.h"
+
+namespace irpfs::fuse {
+
+using detail::Next;
+using detail::Operation;
+using detail::OpKind;
+
+void Operation::Reset() {
+  step = 0;
+  statx = false;
+  target = nullptr;
+  creating = nullptr;
+  created = nullptr;
+  phase.store(detail::phase::kIdle, std::memory_order_relaxed);
+  armed = hookBusy = completedDuringHook = cancelRequested = false;
+  fo = fo2 = opened = opened2 = nullptr;
+  name = name2 = {};
+  data = {};
+  flags = mode = umask = size = 0;
+  rdev = offset = 0;
+  openInfo = OpenInfo{};
+  askedLock = fuse_file_lock{};
+  out = {};
+  writer = DirentWriter{std::span<std::byte>{}};
+  dirNext = dirEnd = 0;
+  dirState = 0;
+}
+
+Operation* DispatcherImpl::Begin(OpKind kind, const RequestContext& ctx, Reply reply,
+                                 detail::Input input) {
+  Operation* op = nullptr;
+  {
+    std::lock_guard lock(poolMutex_);
+    if (freeList_ != nullptr) {
+      op = freeList_;
+      freeList_ = op->nextFree;
+    }
+  }
+  if (op == nullptr) {
+    // The pool grows to the largest number of requests ever in flight at once.
+    auto fresh = std::make_unique<Operation>();
+    op = fresh.get();
+    std::lock_guard lock(poolMutex_);
+    allOperations_.push_back(std::move(fresh));
+  }
+  op->nextFree = nullptr;
+  op->dispatcher = this;
+  op->kind = kind;
+  op->ctx = ctx;
+  op->requestor = Requestor{static_cast<pid_t>(ctx.pid), ctx.uid, ctx.gid};
+  op->reply = std::move(reply);
+  inFlight_.fetch_add(1);
+  // Names and payloads may be read by IRPs after the dispatcher method returns.
+  if (input == detail::Input::kPinned) op->reply.PinInput();
+  op->reply.SetCancelHook(&DispatcherImpl::OnCancel, op);
+  return op;
+}
+
+void DispatcherImpl::Run(Operation* op) {
+  for (;;) {
+    if (Step(*op) == Next::kDone) {
+      Retire(op);
+      return;
+    }
+    if (!Send(op)) return;
+  }
+}
+
+void DispatcherImpl::Start(Operation* op) {
+  op->step = 1;
+  if (Send(op)) Run(op);
+}
+
+void DispatcherImpl::FailEarly(Operation* op, NtStatus status) {
+  Fail(*op, status);
+  Retire(op);
+}
+
+bool DispatcherImpl::Send(Operation* op) {
+  op->phase.store(detail::phase::kIdle);
+  {
+    std::lock_guard lock(op->cancelMutex);
+    op->armed = true;
+    // An interrupt that came before this IRP: it starts out canceled, so a driver that
+    // would pend it completes it as canceled instead (the cancel-safe queue checks).
+    if (op->cancelRequested) op->irp.cancel.store(true);
+  }
+  IoSetOriginatorCompletion(&op->irp, &DispatcherImpl::OnIrpComplete, op);
+  IoCallDriver(op->target, &op->irp);
+  // Whoever comes second continues: the completion (another thread) or us.
+  return op->phase.exchange(detail::phase::kSent) == detail::phase::kCompleted;
+}
+
+void DispatcherImpl::OnIrpComplete(Irp*, void* context) {
+  auto* op = static_cast<Operation*>(context);
+  {
+    std::lock_guard lock(op->cancelMutex);
+    op->armed = false;
+    if (op->hookBusy) {
+      // The hook is inside IoCancelIrp with this IRP; it continues when that returns.
+      op->completedDuringHook = true;
+      return;
+    }
+  }
+  op->dispatcher->IrpFinished(op);
+}
+
+void DispatcherImpl::OnCancel(void* context) {
+  auto* op = static_cast<Operation*>(context);
+  {
+    std::lock_guard lock(op->cancelMutex);
+    op->cancelRequested = true;
+    if (!op->armed) return;
+    op->hookBusy = true;
+  }
+  IoCancelIrp(&op->irp);
+  bool finish;
+  {
+    std::lock_guard lock(op->cancelMutex);
+    op->hookBusy = false;
+    finish = op->completedDuringHook;
+    op->completedDuringHook = false;
+  }
+  if (finish) op->dispatcher->IrpFinished(op);
+}
+
+void DispatcherImpl::IrpFinished(Operation* op) {
+  // A CREATE's new FileObject: ours (one handle) on success, gone on failure.
+  if (op->creating != nullptr) {
+    FileObject* fileObject = op->creating;
+    op->creating = nullptr;
+    if (NtSuccess(op->irp.ioStatus.status)) {
+      ObOpenHandle(fileObject);
+      ObDereferenceObject(fileObject);  // the creation reference; the handle keeps it
+      op->created = fileObject;
+    } else {
+      ObDereferenceObject(fileObject);
+    }
+  }
+  if (op->phase.exchange(detail::phase::kCompleted) == detail::phase::kSent) Run(op);
+}
+
+void DispatcherImpl::Retire(Operation* op) {
+  assert(!op->reply.Pending());
+  // After the Reply completed, the cancel hook is not running and never will.
+  ReleaseHeld(*op);
+  op->Reset();
+  {
+    std::lock_guard lock(poolMutex_);
+    op->nextFree = freeList_;
+    freeList_ = op;
+  }
+  // Under the mutex: the destructor must not see zero (and free the mutex) while this
+  // thread is still on its way to notify it.
+  std::lock_guard lock(idleMutex_);
+  if (inFlight_.fetch_sub(1) == 1) idle_.notify_all();
+}
+
+}  // namespace irpfs::fuse

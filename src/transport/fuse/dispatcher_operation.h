@@ -1,0 +1,150 @@
+// Operation: the dispatcher's record of one FUSE request in flight (private to the
+// dispatcher_*.cpp files).
+//
+// A record is pooled and reused, so a request allocates nothing once the pool is warm:
+// it embeds the IRP (initialized again for every IRP the request sends), the Mdl, the
+// information buffers the IRPs point into, and a scratch buffer that keeps its capacity.
+//
+// Ownership: the record owns its Reply, one reference on each of `fo`/`fo2` (from the
+// node or handle tables) and one handle on each of `opened`/`opened2` (made by its own
+// CREATE IRPs, unless handed over to a table). Retire releases them.
+//
+// The IRP in flight and cancellation. The cancel hook (FUSE_INTERRUPT) must never touch
+// the IRP storage while the next step re-initializes it, and IoCancelIrp may complete the
+// IRP on the hook's own thread. So, under cancelMutex:
+//   armed            an IRP is in flight (set before IoCallDriver, cleared on completion)
+//   hookBusy         the hook is inside IoCancelIrp; a completion arriving meanwhile only
+//                    sets completedDuringHook and the hook continues the request after
+//                    IoCancelIrp returns
+//   cancelRequested  the kernel interrupted the request: later IRPs start out canceled
+// IoCancelIrp itself is called with no lock held.
+//
+// Inline completion (the driver completed the IRP inside IoCallDriver): `phase` decides
+// who continues. The sender sets kSent after IoCallDriver returns, the completion sets
+// kCompleted; whoever comes second runs the next step, so a chain of inline IRPs loops in
+// Run instead of recursing.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/file_object.h"
+#include "core/fs_info.h"
+#include "core/irp.h"
+#include "transport/fuse/dirent_writer.h"
+#include "transport/fuse/dispatcher_handles.h"
+#include "transport/fuse/fuse_abi.h"
+#include "transport/fuse/node_table.h"
+#include "transport/fuse/reply.h"
+
+namespace irpfs::fuse {
+class DispatcherImpl;
+}
+
+namespace irpfs::fuse::detail {
+
+enum class OpKind : uint8_t {
+  kLookup,
+  kMakeNode,  // mknod, mkdir, symlink
+  kCreate,
+  kRemove,  // unlink, rmdir
+  kRename,
+  kLink,
+  kGetattr,  // getattr, statx
+  kSetattr,
+  kAccess,
+  kStatfs,
+  kReadlink,
+  kOpen,  // open, opendir
+  kRead,
+  kWrite,
+  kSimple,  // one IRP, Empty() on success: fsync, fallocate, setlk(w), setxattr, ...
+  kReaddir,
+  kReaddirplus,
+  kGetxattr,  // getxattr, listxattr
+  kGetlk,
+  kLseek,
+  kIoctl,
+};
+
+enum class Next : uint8_t { kSend, kDone };
+
+namespace phase {
+inline constexpr int kIdle = 0;
+inline constexpr int kSent = 1;
+inline constexpr int kCompleted = 2;
+}  // namespace phase
+
+struct Operation {
+  DispatcherImpl* dispatcher = nullptr;
+  Operation* nextFree = nullptr;
+
+  // ---- The request.
+  Reply reply;
+  RequestContext ctx;
+  Requestor requestor;
+  OpKind kind = OpKind::kSimple;
+  int step = 0;
+  bool statx = false;  // kGetattr answering STATX
+
+  // ---- The IRP in flight.
+  Irp irp;
+  Mdl mdl;
+  DeviceObject* target = nullptr;  // where Send sends irp
+  FileObject* creating = nullptr;  // the new FileObject of an IRP_MJ_CREATE in flight
+  FileObject* created = nullptr;   // ... once that CREATE succeeded (one handle, ours)
+  std::atomic<int> phase{phase::kIdle};
+
+  std::mutex cancelMutex;
+  bool armed = false;
+  bool hookBusy = false;
+  bool completedDuringHook = false;
+  bool cancelRequested = false;
+
+  // ---- FileObjects held.
+  FileObject* fo = nullptr;       // referenced
+  FileObject* fo2 = nullptr;      // referenced
+  FileObject* opened = nullptr;   // a handle
+  FileObject* opened2 = nullptr;  // a handle
+
+  // ---- Arguments (names and payloads are pinned in the Reply's input buffer).
+  std::string_view name;
+  std::string_view name2;
+  std::span<const std::byte> data;
+  uint32_t flags = 0;  // per kind: open(2) flags, rename flags, xattr size, ...
+  uint32_t mode = 0;
+  uint32_t umask = 0;
+  uint64_t rdev = 0;
+  uint64_t offset = 0;
+  uint32_t size = 0;
+  OpenInfo openInfo;
+
+  // ---- Buffers the IRPs point into.
+  FileStat stat;
+  FilePosixInfo posix;
+  FileDispositionInfo disposition;
+  FileRenameInfo rename;
+  FsFullSizeInfo fsSize;
+  LockConflictInfo lockInfo;
+  fuse_file_lock askedLock{};  // GETLK: the range asked about, echoed when it is free
+  FileSeekDataInfo seek;
+  FileAllocateRangeInfo allocate;
+  std::span<std::byte> out;        // the reply buffer (Reply::AcquireBuffer)
+  std::vector<std::byte> scratch;  // directory records; keeps its capacity across uses
+
+  // ---- Readdirplus progress.
+  DirentWriter writer{std::span<std::byte>{}};
+  size_t dirNext = 0;  // byte offset of the next record in scratch
+  size_t dirEnd = 0;   // 0 when scratch holds no records
+  int dirState = 0;    // what is in flight for the record at dirNext (dispatcher_dirs.cpp)
+
+  // Back to the state of a fresh record (keeps the scratch capacity).
+  void Reset();
+};
+
+}  // namespace irpfs::fuse::detail

@@ -1,0 +1,68 @@
+#include "transport/fuse/fuse_mount.h"
+
+#include <thread>
+
+#include "transport/fuse/log.h"
+
+namespace irpfs::fuse {
+
+FuseMount::~FuseMount() {
+  Unmount();
+  // The channel waits for Replies the dispatcher still holds, then the fds close.
+  channel_.reset();
+  transport_.reset();
+}
+
+NtStatus FuseMount::Mount(const FuseMountOptions& options, FuseDispatcher& dispatcher,
+                          std::string* error) {
+  options_ = options;
+  MountedFuse mounted;
+  if (!MountFuse(options.mount, &mounted, error)) return NtStatus::Unsuccessful;
+  viaFusermount_ = mounted.viaFusermount;
+  unmounted_ = false;
+  stopped_ = false;
+  transport_ = std::make_unique<DevFuseTransport>(mounted.fd);
+  channel_ = std::make_unique<FuseChannel>(*transport_, dispatcher, options.channel);
+  NtStatus status = channel_->Start();
+  if (!NtSuccess(status)) {
+    *error = channel_->error();
+    std::string ignored;
+    UnmountFuse(options.mount.mountpoint, viaFusermount_, &ignored);
+    // No worker was started; the channel and the fd can go.
+    channel_.reset();
+    transport_.reset();
+    unmounted_ = true;
+    return status;
+  }
+  connectionId_ = FuseConnectionId(options.mount.mountpoint);
+  return NtStatus::Success;
+}
+
+void FuseMount::Unmount() {
+  if (channel_ == nullptr || stopped_) return;
+  if (!unmounted_ && !channel_->Stopped()) {
+    std::string error;
+    if (!UnmountFuse(options_.mount.mountpoint, viaFusermount_, &error)) {
+      FuseLog(LogLevel::kError, "%s", error.c_str());
+    }
+  }
+  unmounted_ = true;
+  auto deadline = std::chrono::steady_clock::now() + options_.drainTimeout;
+  while (!channel_->Stopped() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!channel_->Stopped()) {
+    FuseLog(LogLevel::kWarning, "mount %s still busy after unmount; aborting connection %ld",
+            options_.mount.mountpoint.c_str(), connectionId_);
+    AbortFuseConnection(connectionId_);
+  }
+  channel_->Wait();
+  channel_->DetachReplies();
+  stopped_ = true;
+}
+
+void FuseMount::Wait() {
+  if (channel_ != nullptr) channel_->Wait();
+}
+
+}  // namespace irpfs::fuse
