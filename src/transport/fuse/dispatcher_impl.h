@@ -178,17 +178,19 @@ class DispatcherImpl final : public FuseDispatcher {
   detail::Next StepRead(detail::Operation& op);
   detail::Next StepWrite(detail::Operation& op);
   detail::Next StepSimple(detail::Operation& op);
-  void QueryDirectory(detail::OpKind kind, const RequestContext& ctx, const fuse_read_in& in,
-                      Reply reply);
   detail::Next StepReaddir(detail::Operation& op);
   detail::Next StepReaddirplus(detail::Operation& op);
   detail::Next StepGetxattr(detail::Operation& op);
   detail::Next StepGetlk(detail::Operation& op);
-  // open(2) flags as the driver should see them for this connection.
-  uint32_t OpenFlagsForDriver(uint32_t flags) const;
-  void SetLock(const RequestContext& ctx, const fuse_lk_in& in, Reply reply, bool wait);
   detail::Next StepLseek(detail::Operation& op);
   detail::Next StepIoctl(detail::Operation& op);
+
+  // Shared starts: READDIR/READDIRPLUS, SETLK/SETLKW.
+  void QueryDirectory(detail::OpKind kind, const RequestContext& ctx, const fuse_read_in& in,
+                      Reply reply);
+  void SetLock(const RequestContext& ctx, const fuse_lk_in& in, Reply reply, bool wait);
+  // open(2) flags as the driver should see them on this connection.
+  uint32_t OpenFlagsForDriver(uint32_t flags) const;
 
   // Replies to a failed request with the errno of `status` (StatusToErrno, the only
   // place the dispatcher maps statuses).
@@ -196,7 +198,7 @@ class DispatcherImpl final : public FuseDispatcher {
   // Closes the handles and drops the references the request holds. Called before the
   // reply, so that what the kernel sees next finds the volume settled.
   static void ReleaseHeld(detail::Operation& op);
-  // Fills an entry reply for `entry` from op.stat.
+  // Entry and attribute replies for `stat`, with the configured timeouts.
   fuse_entry_out EntryOut(const NodeEntry& entry, const FileStat& stat) const;
   fuse_attr_out AttrOut(const FileStat& stat) const;
 

@@ -149,7 +149,9 @@ void Reply::Send(int err, const iovec* payload, int count) {
     }
     // Written under the record's mutex: RequestTable::Detach takes it to retire the fd,
     // so the fd cannot be closed (and reused) in the middle of this write.
-    if (record->replyFd >= 0) {
+    if (record->sink != nullptr) {
+      result = record->sink->Send(record->sinkToken, record->ctx.unique, -err, payload, count);
+    } else if (record->replyFd >= 0) {
       result = WriteFrame(record->replyFd, record->ctx.unique, -err, payload, count);
     }
   }

@@ -24,6 +24,16 @@ InFlight* RequestTable::FindLocked(uint64_t unique) const {
 }
 
 Reply RequestTable::Begin(const RequestContext& ctx, int fd, RecvBuffer* input, uint32_t outLimit) {
+  return BeginRecord(ctx, fd, input, nullptr, nullptr, outLimit);
+}
+
+Reply RequestTable::BeginOnSink(const RequestContext& ctx, ReplySink* sink, void* token,
+                                uint32_t outLimit) {
+  return BeginRecord(ctx, -1, nullptr, sink, token, outLimit);
+}
+
+Reply RequestTable::BeginRecord(const RequestContext& ctx, int fd, RecvBuffer* input,
+                                ReplySink* sink, void* token, uint32_t outLimit) {
   EarlyInterrupt stale;
   bool answerStale = false;
   InFlight* record = nullptr;
@@ -42,6 +52,8 @@ Reply RequestTable::Begin(const RequestContext& ctx, int fd, RecvBuffer* input, 
     record->replyFd = detached_ ? -1 : fd;
     record->outLimit = outLimit;
     record->input = input;
+    record->sink = detached_ ? nullptr : sink;
+    record->sinkToken = token;
 
     size_t bucket = Bucket(ctx.unique);
     record->bucketPrev = nullptr;
@@ -151,6 +163,8 @@ void RequestTable::Finish(InFlight* record) {
   if (record->bucketNext != nullptr) record->bucketNext->bucketPrev = record->bucketPrev;
   record->bucketNext = record->bucketPrev = nullptr;
   record->input = nullptr;
+  record->sink = nullptr;
+  record->sinkToken = nullptr;
   record->nextFree = free_;
   free_ = record;
   --inFlight_;
@@ -163,6 +177,7 @@ void RequestTable::Detach() {
     for (InFlight* r = head; r != nullptr; r = r->bucketNext) {
       std::lock_guard recordLock(r->mu);
       r->replyFd = -1;
+      r->sink = nullptr;
     }
   }
 }

@@ -28,6 +28,7 @@
 
 #include "transport/fuse/buffer_pool.h"
 #include "transport/fuse/reply.h"
+#include "transport/fuse/reply_sink.h"
 
 namespace irpfs::fuse {
 
@@ -43,6 +44,10 @@ struct InFlight {
   int replyFd = -1;
   uint32_t outLimit = 0;  // largest payload the request accepts; 0 = unchecked
   RecvBuffer* input = nullptr;
+  // Set for requests that arrived on an io_uring entry: the reply goes to sink (with
+  // sinkToken), not to replyFd. Dropped by RequestTable::Detach, like replyFd.
+  ReplySink* sink = nullptr;
+  void* sinkToken = nullptr;
 
   // Guarded by mu.
   std::mutex mu;
@@ -80,6 +85,9 @@ class RequestTable {
   // Registers a request read into `input` on `fd` and returns its Reply. The reply is
   // written on `fd`.
   Reply Begin(const RequestContext& ctx, int fd, RecvBuffer* input, uint32_t outLimit);
+  // The same for a request that arrived on an io_uring entry: its reply goes to `sink`.
+  // Its input lives in the entry until the reply, so it needs no receive buffer.
+  Reply BeginOnSink(const RequestContext& ctx, ReplySink* sink, void* token, uint32_t outLimit);
 
   // FUSE_INTERRUPT of `target`, read on `fd` as request `interruptUnique`. Runs the
   // target's cancel hook on this thread if one is set.
@@ -111,6 +119,8 @@ class RequestTable {
   };
 
   static size_t Bucket(uint64_t unique) { return (unique >> 1) % kBuckets; }
+  Reply BeginRecord(const RequestContext& ctx, int fd, RecvBuffer* input, ReplySink* sink,
+                    void* token, uint32_t outLimit);
   detail::InFlight* FindLocked(uint64_t unique) const;
 
   BufferPool& pool_;

@@ -1,0 +1,142 @@
+// READDIR and READDIRPLUS: offsets that resume where a short reply stopped, and the
+// lookups readdirplus entries count.
+#include <dirent.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+
+#include "dispatch_harness.h"
+
+namespace irpfs::fuse::testing {
+namespace {
+
+class DirTest : public DispatchTest {
+ protected:
+  void SetUp() override {
+    DispatchTest::SetUp();
+    dir_ = EntryOf(Mkdir(kRootId, "dir")).nodeid;
+    for (int i = 0; i < kFiles; ++i) {
+      uint64_t node, fh;
+      MustCreate(dir_, "file-with-a-longish-name-" + std::to_string(i), &node, &fh);
+      EXPECT_EQ(Release(node, fh).error, 0);
+      // Forget what the creates counted, so readdirplus starts from unknown nodes.
+      Forget(node, 1);
+    }
+    EntryOf(Mkdir(dir_, "sub"));
+  }
+  static constexpr int kFiles = 60;
+  uint64_t dir_ = 0;
+};
+
+TEST_F(DirTest, ReaddirResumesAtTheOffsetOfTheLastEntry) {
+  // Small replies force many rounds; every name comes exactly once.
+  std::vector<Listed> all = ListAll(dir_, 512, false);
+  std::multiset<std::string> names;
+  for (const Listed& item : all) names.insert(item.name);
+  EXPECT_EQ(names.count("."), 1u);
+  EXPECT_EQ(names.count(".."), 1u);
+  EXPECT_EQ(names.count("sub"), 1u);
+  for (int i = 0; i < kFiles; ++i) {
+    EXPECT_EQ(names.count("file-with-a-longish-name-" + std::to_string(i)), 1u) << i;
+  }
+  EXPECT_EQ(all.size(), kFiles + 3u);
+  for (const Listed& item : all) {
+    EXPECT_NE(item.off, 0u) << item.name;
+    EXPECT_NE(item.ino, 0u) << item.name;
+    if (item.name == "sub") {
+      EXPECT_EQ(item.type, static_cast<uint32_t>(DT_DIR));
+    }
+    if (item.name.starts_with("file")) {
+      EXPECT_EQ(item.type, static_cast<uint32_t>(DT_REG));
+    }
+  }
+  // Plain readdir counts no lookups.
+  EXPECT_EQ(dispatcher().nodes().LiveCount(), 3u);  // root, dir, sub; none of the files
+}
+
+TEST_F(DirTest, ReaddirFromAMiddleOffsetSkipsWhatWasSent) {
+  Answer opened = Opendir(dir_);
+  uint64_t fh = opened.As<fuse_open_out>().fh;
+  std::vector<Listed> first = ParseDirents(Readdir(dir_, fh, 0, 4096, false), false);
+  ASSERT_GT(first.size(), 10u);
+  // Resume after the fifth entry on the same handle, as after a seekdir.
+  std::vector<Listed> rest = ParseDirents(Readdir(dir_, fh, first[4].off, 4096, false), false);
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest[0].name, first[5].name);
+  // And from the start again.
+  std::vector<Listed> again = ParseDirents(Readdir(dir_, fh, 0, 4096, false), false);
+  ASSERT_FALSE(again.empty());
+  EXPECT_EQ(again[0].name, first[0].name);
+  EXPECT_EQ(Releasedir(dir_, fh).error, 0);
+}
+
+TEST_F(DirTest, ReaddirplusCountsALookupForEverySentEntryButDotAndDotDot) {
+  std::vector<Listed> all = ListAll(dir_, 1024, true);
+  EXPECT_EQ(all.size(), kFiles + 3u);
+  std::map<uint64_t, int> sent;
+  uint64_t sub = 0;
+  for (const Listed& item : all) {
+    if (item.name == "sub") sub = item.nodeid;
+    if (item.name == "." || item.name == "..") {
+      EXPECT_EQ(item.nodeid, 0u) << item.name;
+      continue;
+    }
+    EXPECT_NE(item.nodeid, 0u) << item.name;
+    ++sent[item.nodeid];
+  }
+  EXPECT_EQ(sent.size(), kFiles + 1u);
+  for (auto [nodeid, count] : sent) {
+    // "sub" was looked up once by its mkdir already.
+    uint64_t expected = count + (nodeid == sub ? 1 : 0);
+    EXPECT_EQ(dispatcher().nodes().LookupCount(NodeId{nodeid}), expected);
+  }
+}
+
+TEST_F(DirTest, ReaddirplusOfAKnownNodeCountsWithoutANewNode) {
+  uint64_t sub = EntryOf(Lookup(dir_, "sub")).nodeid;  // count 2 (mkdir + lookup)
+  size_t live = dispatcher().nodes().LiveCount();
+  Answer opened = Opendir(dir_);
+  uint64_t fh = opened.As<fuse_open_out>().fh;
+  // Keep reading until "sub" went out.
+  uint64_t offset = 0;
+  bool seen = false;
+  while (!seen) {
+    std::vector<Listed> part = ParseDirents(Readdir(dir_, fh, offset, 2048, true), true);
+    ASSERT_FALSE(part.empty());
+    for (const Listed& item : part) {
+      if (item.name == "sub") {
+        EXPECT_EQ(item.nodeid, sub);
+        seen = true;
+      }
+    }
+    offset = part.back().off;
+  }
+  EXPECT_EQ(dispatcher().nodes().LookupCount(NodeId{sub}), 3u);
+  EXPECT_GT(dispatcher().nodes().LiveCount(), live);  // the files got nodes
+  EXPECT_EQ(Releasedir(dir_, fh).error, 0);
+}
+
+TEST_F(DirTest, ReaddirplusForgetsReleaseTheNodes) {
+  std::vector<Listed> all = ListAll(dir_, 4096, true);
+  for (const Listed& item : all) {
+    if (item.nodeid != 0 && item.name != "sub") Forget(item.nodeid, 1);
+  }
+  EXPECT_EQ(dispatcher().nodes().LiveCount(), 3u);  // root, dir, sub
+}
+
+TEST_F(DispatchTest, ReaddirOfAStaleHandleIsEbadf) {
+  EXPECT_EQ(Readdir(kRootId, 12345, 0, 4096, false).error, EBADF);
+  EXPECT_EQ(Readdir(kRootId, 12345, 0, 4096, true).error, EBADF);
+}
+
+TEST_F(DispatchTest, EmptyRootListsDotAndDotDot) {
+  std::vector<Listed> all = ListAll(kRootId, 4096, false);
+  std::set<std::string> names;
+  for (const Listed& item : all) names.insert(item.name);
+  EXPECT_EQ(names, (std::set<std::string>{".", ".."}));
+}
+
+}  // namespace
+}  // namespace irpfs::fuse::testing
