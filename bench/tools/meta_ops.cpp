@@ -1,0 +1,145 @@
+// meta_ops: metadata throughput on one directory of N empty files.
+//
+//   meta_ops DIR N [SETTLE_SECONDS]
+//
+// Makes DIR/meta (must not exist), then in order: creates N empty files (open O_CREAT|O_EXCL
+// and close), stats each of them, reads the directory once to the end, unlinks each file,
+// and removes the directory. Prints, per phase, the elapsed seconds and operations per
+// second as key=value lines. Any failure stops the run with a message and exit status 1.
+//
+// SETTLE_SECONDS (default 0) is an untimed pause before each phase after the first. On a
+// FUSE mount whose entry and attribute timeouts are shorter than the pause, every phase
+// then starts with all N entries expired in the kernel, whatever the speed of the phase
+// before it: without the pause, a fast create would leave the stat phase more cache hits
+// than a slow one.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+namespace {
+
+double NowSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+// Writes the name of file `index` into `out`: same length for every file, so the
+// directory's entries are all the same size whatever N is.
+void FileName(const std::string& dir, long index, char* out, size_t size) {
+  std::snprintf(out, size, "%s/file%08ld", dir.c_str(), index);
+}
+
+bool Fail(const char* what, const char* path) {
+  std::fprintf(stderr, "meta_ops: %s %s: %s\n", what, path, std::strerror(errno));
+  return false;
+}
+
+void Report(const char* phase, long operations, double seconds) {
+  std::printf("%s_s=%.4f\n", phase, seconds);
+  std::printf("%s_ops_per_s=%.1f\n", phase, seconds > 0 ? operations / seconds : 0.0);
+}
+
+bool CreateAll(const std::string& dir, long count) {
+  char path[4096];
+  for (long i = 0; i < count; ++i) {
+    FileName(dir, i, path, sizeof path);
+    int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) return Fail("create", path);
+    if (close(fd) != 0) return Fail("close", path);
+  }
+  return true;
+}
+
+bool StatAll(const std::string& dir, long count) {
+  char path[4096];
+  struct stat info {};
+  for (long i = 0; i < count; ++i) {
+    FileName(dir, i, path, sizeof path);
+    if (stat(path, &info) != 0) return Fail("stat", path);
+  }
+  return true;
+}
+
+bool ReadAll(const std::string& dir, long expected) {
+  DIR* stream = opendir(dir.c_str());
+  if (stream == nullptr) return Fail("opendir", dir.c_str());
+  long entries = 0;
+  errno = 0;
+  while (readdir(stream) != nullptr) ++entries;
+  bool ok = errno == 0 || !Fail("readdir", dir.c_str());
+  closedir(stream);
+  // "." and ".." come on top of the files.
+  if (ok && entries != expected + 2) {
+    std::fprintf(stderr, "meta_ops: readdir %s: %ld entries, expected %ld\n", dir.c_str(), entries,
+                 expected + 2);
+    return false;
+  }
+  return ok;
+}
+
+bool UnlinkAll(const std::string& dir, long count) {
+  char path[4096];
+  for (long i = 0; i < count; ++i) {
+    FileName(dir, i, path, sizeof path);
+    if (unlink(path) != 0) return Fail("unlink", path);
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3 || argc > 4) {
+    std::fprintf(stderr, "usage: meta_ops DIR N [SETTLE_SECONDS]\n");
+    return 2;
+  }
+  std::string dir = std::string(argv[1]) + "/meta";
+  long count = std::strtol(argv[2], nullptr, 10);
+  if (count <= 0) {
+    std::fprintf(stderr, "meta_ops: N must be positive\n");
+    return 2;
+  }
+  double settleSeconds = argc == 4 ? std::strtod(argv[3], nullptr) : 0.0;
+  if (settleSeconds < 0) {
+    std::fprintf(stderr, "meta_ops: SETTLE_SECONDS must not be negative\n");
+    return 2;
+  }
+  if (mkdir(dir.c_str(), 0755) != 0) {
+    Fail("mkdir", dir.c_str());
+    return 1;
+  }
+
+  struct Phase {
+    const char* name;
+    bool (*run)(const std::string&, long);
+  };
+  const Phase phases[] = {
+      {"create", CreateAll}, {"stat", StatAll}, {"readdir", ReadAll}, {"unlink", UnlinkAll}};
+  std::printf("files=%ld\n", count);
+  for (const Phase& phase : phases) {
+    if (&phase != &phases[0] && settleSeconds > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(settleSeconds));
+    }
+    double start = NowSeconds();
+    if (!phase.run(dir, count)) return 1;
+    double seconds = NowSeconds() - start;
+    // For readdir the "operations" are the N entries of its one pass.
+    Report(phase.name, count, seconds);
+  }
+  if (rmdir(dir.c_str()) != 0) {
+    Fail("rmdir", dir.c_str());
+    return 1;
+  }
+  return 0;
+}

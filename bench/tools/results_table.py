@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Renders bench/run's measurements as markdown tables.
+
+    results_table.py ROWS.tsv METRICS.tsv VALUES.tsv
+
+ROWS.tsv:    row_id <TAB> label                      (the systems, in column order)
+METRICS.tsv: metric_id <TAB> label <TAB> unit <TAB> higher|lower
+VALUES.tsv:  row_id <TAB> metric_id <TAB> number | error | n/a
+
+Prints two tables: the absolute figures, then speed ratios against the rows with ids
+"tmpfs" and "libfuse" (> 1 means faster than the reference, whichever way the metric runs).
+"""
+import sys
+
+
+def read_tsv(path):
+    with open(path, encoding="utf-8") as stream:
+        return [line.rstrip("\n").split("\t") for line in stream if line.strip()]
+
+
+def as_number(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def show_value(text):
+    number = as_number(text)
+    if number is None:
+        return text or "—"
+    if number >= 100:
+        return f"{number:,.0f}"
+    if number >= 10:
+        return f"{number:.1f}"
+    return f"{number:.2f}"
+
+
+def speed_ratio(value, reference, higher_is_better):
+    value, reference = as_number(value), as_number(reference)
+    if value is None or reference is None or value <= 0 or reference <= 0:
+        return None
+    return value / reference if higher_is_better else reference / value
+
+
+def show_ratio(ratio):
+    return "—" if ratio is None else f"{ratio:.2f}×"
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit("usage: results_table.py ROWS.tsv METRICS.tsv VALUES.tsv")
+    rows = read_tsv(sys.argv[1])
+    metrics = read_tsv(sys.argv[2])
+    values = {(row, metric): value for row, metric, value in read_tsv(sys.argv[3])}
+
+    print("| Measure | " + " | ".join(label for _, label in rows) + " |")
+    print("|---|" + "---:|" * len(rows))
+    for metric_id, label, unit, _ in metrics:
+        cells = [show_value(values.get((row_id, metric_id), "")) for row_id, _ in rows]
+        print(f"| {label} ({unit}) | " + " | ".join(cells) + " |")
+
+    compared = [(row_id, label) for row_id, label in rows if row_id != "tmpfs"]
+    print()
+    print("Speed ratios, **vs tmpfs / vs libfuse** (> 1.00× is faster than the reference):")
+    print()
+    print("| Measure | " + " | ".join(label for _, label in compared) + " |")
+    print("|---|" + "---:|" * len(compared))
+    for metric_id, label, _, direction in metrics:
+        higher = direction == "higher"
+        cells = []
+        for row_id, _ in compared:
+            value = values.get((row_id, metric_id))
+            to_tmpfs = show_ratio(speed_ratio(value, values.get(("tmpfs", metric_id)), higher))
+            if row_id == "libfuse":
+                cells.append(to_tmpfs)
+                continue
+            to_libfuse = show_ratio(
+                speed_ratio(value, values.get(("libfuse", metric_id)), higher))
+            cells.append(f"{to_tmpfs} / {to_libfuse}")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
