@@ -1,0 +1,79 @@
+#include "drivers/filters/readonly/readonly_filter.h"
+
+#include "core/filter_device.h"
+#include "core/io_manager.h"
+#include "core/volume_stack.h"
+
+namespace irpfs::readonly {
+namespace {
+
+constexpr uint32_t kModifyingAccess = access::kWriteData | access::kAppendData | access::kDelete |
+                                      access::kDeleteChild | access::kWriteAttributes |
+                                      access::kWriteEa | access::kWriteDac | access::kWriteOwner;
+
+// The extension only marks the device as this driver's.
+struct ReadonlyDevice {};
+
+bool IsRefusedCreate(const CreateParameters& create) {
+  if (access::MapGeneric(create.desiredAccess) & kModifyingAccess) return true;
+  if (create.options & create_option::kDeleteOnClose) return true;
+  return create.disposition != CreateDisposition::Open &&
+         create.disposition != CreateDisposition::OpenIf;
+}
+
+// Post-operation hook of a rewritten OpenIf: "it is not there" means "it would be made".
+NtStatus OpenIfCompletion(DeviceObject*, Irp* irp, void*) {
+  NtStatus status = irp->ioStatus.status;
+  if (status == NtStatus::ObjectNameNotFound || status == NtStatus::NoSuchFile) {
+    irp->ioStatus.status = NtStatus::MediaWriteProtected;
+    irp->ioStatus.information = 0;
+  }
+  return FltContinueCompletion(irp);
+}
+
+NtStatus ReadonlyDispatch(DeviceObject* device, Irp* irp) {
+  IoStackLocation* location = IoGetCurrentIrpStackLocation(irp);
+  if (IsRefused(*location)) return IoCompleteWith(irp, NtStatus::MediaWriteProtected);
+  if (location->majorFunction == IrpMajor::Create &&
+      location->parameters.create.disposition == CreateDisposition::OpenIf) {
+    FltCopyDown(irp);
+    IoGetNextIrpStackLocation(irp)->parameters.create.disposition = CreateDisposition::Open;
+    return FltCallLower(device, irp, OpenIfCompletion, nullptr);
+  }
+  return FltPassDown(device, irp);
+}
+
+NtStatus ReadonlyAddDevice(DriverObject* driver, DeviceObject* physicalDevice) {
+  if (const AttachContext* context = IoGetAttachContext(); context && !context->options.empty()) {
+    if (context->error != nullptr) *context->error = "readonly: takes no options";
+    return NtStatus::InvalidParameter;
+  }
+  return FltAddFilterDevice<ReadonlyDevice>(driver, physicalDevice, nullptr);
+}
+
+}  // namespace
+
+bool IsRefused(const IoStackLocation& location) {
+  switch (location.majorFunction) {
+    case IrpMajor::Create:
+      return IsRefusedCreate(location.parameters.create);
+    case IrpMajor::Write:
+    case IrpMajor::SetInformation:
+    case IrpMajor::SetEa:
+    case IrpMajor::SetVolumeInformation:
+    case IrpMajor::SetSecurity:
+    case IrpMajor::SetQuota:
+      return true;
+    default:
+      return false;
+  }
+}
+
+NtStatus ReadonlyDriverEntry(DriverObject* driver, std::string_view parameters) {
+  if (!parameters.empty()) return NtStatus::InvalidParameter;
+  driver->majorFunction.fill(ReadonlyDispatch);
+  driver->addDevice = ReadonlyAddDevice;
+  return NtStatus::Success;
+}
+
+}  // namespace irpfs::readonly
