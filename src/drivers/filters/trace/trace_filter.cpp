@@ -173,7 +173,7 @@ NtStatus TraceDispatch(DeviceObject* device, Irp* irp) {
   IoCopyCurrentIrpStackLocationToNext(irp);
   IoSetCompletionRoutine(irp, TraceCompletion, StartToContext(start), true, true, true);
   // The IRP may be complete (and gone) once this returns: nothing touches it after.
-  return IoCallDriver(state->lower, irp);
+  return IoCallDriver(device->lowerDevice, irp);
 }
 
 NtStatus TraceAddDevice(DriverObject* driver, DeviceObject* physicalDevice) {
