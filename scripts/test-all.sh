@@ -64,5 +64,21 @@ for config in $configs; do
   fi
 done
 
+# The FUSE request decoder under libFuzzer (ASan + UBSan), for a bounded time.
+fuzz_seconds=${IRPFS_FUZZ_SECONDS:-60}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "=== irpfs: decoder fuzzing for ${fuzz_seconds}s"
+  if src/transport/fuse/fuzz/run_decoder_fuzz.sh "$fuzz_seconds" "$root/build/fuzz" \
+      >"$root/build/fuzz.log" 2>&1; then
+    tail -n 3 "$root/build/fuzz.log"
+    passed=$((passed + 1))
+  else
+    tail -n 40 "$root/build/fuzz.log"
+    echo "irpfs: the decoder fuzzer failed" >&2
+    failed=$((failed + 1))
+    status=1
+  fi
+fi
+
 echo "total: $passed passed, $failed failed"
 exit $status
