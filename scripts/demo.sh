@@ -10,12 +10,14 @@ cmake -S . -B build/plain -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build/plain irpfs >/dev/null
 irpfs=$(pwd)/build/plain/src/tools/irpfs
 mnt=${1:-/tmp/irpfs-demo}
+trace=/tmp/irpfs-demo.trace
 
 show() { printf '\n$ %s\n' "$*"; "$@"; }
 
 if mountpoint -q "$mnt"; then "$irpfs" unmount "$mnt"; fi
 mkdir -p "$mnt"
-show "$irpfs" mount memfs "$mnt" --filter trace
+rm -f "$trace"
+show "$irpfs" mount memfs "$mnt" --filter "trace:format=text,file=$trace"
 cd "$mnt"
 show mkdir -p docs/notes
 show sh -c 'echo "hello from irpfs" > docs/hello.txt'
@@ -27,4 +29,7 @@ show ls -la . docs docs/notes
 show stat -c '%n: %s bytes, %b blocks allocated' sparse.img
 show df -h "$mnt"
 cd /
+sleep 0.2  # the trace file sink writes every 50 ms
+printf '\nThe trace filter above memfs saw %s IRPs; the last few, down and up:\n' "$(wc -l <"$trace")"
+tail -n 6 "$trace"
 printf '\nmemfs is mounted at %s. Unmount with:\n  %s unmount %s\n' "$mnt" "$irpfs" "$mnt"
