@@ -3,10 +3,16 @@
 #include <memory>
 
 #include "core/io_manager.h"
+#include "drivers/filters/faults/faults_filter.h"
+#include "drivers/filters/faults/faults_options.h"
+#include "drivers/filters/readonly/readonly_filter.h"
+#include "drivers/filters/stats/stats_filter.h"
 #include "drivers/filters/trace/trace_filter.h"
 #include "drivers/filters/trace/trace_options.h"
 #include "drivers/memfs/memfs.h"
 #include "drivers/memfs/memfs_options.h"
+#include "drivers/mirror/mirror_driver.h"
+#include "drivers/mirror/mirror_options.h"
 #include "fsclass/fs_class_driver.h"
 
 namespace irpfs::tools {
@@ -68,6 +74,59 @@ void ClassDriverDestroy(DriverObject* driver, DeviceObject* volume) {
   if (driver != nullptr) IoUnloadDriver(driver);
 }
 
+// ---- mirror.
+
+bool MirrorAcceptsOption(std::string_view option, std::string* error) {
+  mirror::MirrorOptions parsed;
+  if (option.starts_with("label=") &&
+      mirror::ParseMirrorOptions(option, &parsed) == NtStatus::Success) {
+    return true;
+  }
+  *error = "unknown or invalid option '" + std::string(option) + "' for driver mirror";
+  return false;
+}
+
+bool MirrorCheck(const DriverRequest& request, std::string* error) {
+  mirror::MirrorOptions parsed;
+  if (mirror::ParseMirrorOptions(Join(request.options), &parsed) != NtStatus::Success) {
+    *error = "invalid mirror options '" + Join(request.options) + "'";
+    return false;
+  }
+  if (request.args.size() != 1) {
+    *error = "usage: irpfs mount mirror SOURCE MOUNTPOINT";
+    return false;
+  }
+  return mirror::ValidateMirrorSource(request.args[0], request.mountPoint, error) ==
+         NtStatus::Success;
+}
+
+NtStatus MirrorBuild(const DriverRequest& request, DriverObject** driver, DeviceObject** volume,
+                     std::string* error) {
+  mirror::MirrorOptions parsed;
+  if (mirror::ParseMirrorOptions(Join(request.options), &parsed) != NtStatus::Success ||
+      request.args.size() != 1) {
+    *error = "invalid mirror options";
+    return NtStatus::InvalidParameter;
+  }
+  parsed.source = request.args[0];
+  NtStatus status = IoCreateDriver("mirror", mirror::MirrorDriverEntry, "", driver);
+  if (!NtSuccess(status)) {
+    *error = "cannot create the mirror driver: " + std::string(StatusName(status));
+    return status;
+  }
+  fsclass::VolumeOptions volumeOptions;
+  volumeOptions.name = "mirror0";
+  volumeOptions.readOnly = request.readOnly;
+  volumeOptions.mandatoryLocks = false;  // POSIX advisory locks over FUSE
+  status = mirror::MirrorCreateVolume(*driver, parsed, volumeOptions, volume);
+  if (!NtSuccess(status)) {
+    *error = "cannot serve '" + request.args[0] + "': " + std::string(StatusName(status));
+    IoUnloadDriver(*driver);
+    *driver = nullptr;
+  }
+  return status;
+}
+
 // ---- trace.
 
 bool TraceCheck(std::string_view options, std::string* error) {
@@ -78,34 +137,44 @@ bool TraceCheck(std::string_view options, std::string* error) {
   return false;
 }
 
-NtStatus TraceAttachFilter(std::string_view options, DeviceObject* volume, DriverObject** driver,
-                           DeviceObject** filter, std::string* error) {
-  NtStatus status = IoCreateDriver("trace", trace::TraceDriverEntry, "", driver);
-  if (!NtSuccess(status)) {
-    *error = "cannot create the trace driver: " + std::string(StatusName(status));
-    return status;
-  }
-  status = trace::TraceAttach(*driver, volume, options, filter, error);
-  if (!NtSuccess(status)) {
-    IoUnloadDriver(*driver);
-    *driver = nullptr;
-  }
-  return status;
+bool NoOptions(std::string_view name, std::string_view options, std::string* error) {
+  if (options.empty()) return true;
+  *error = "filter " + std::string(name) + " takes no options";
+  return false;
 }
 
-void TraceDetachFilter(DriverObject* driver, DeviceObject* filter) {
-  if (filter != nullptr) trace::TraceDetach(filter);
-  if (driver != nullptr) IoUnloadDriver(driver);
+bool ReadonlyCheck(std::string_view options, std::string* error) {
+  return NoOptions("readonly", options, error);
+}
+
+bool StatsCheck(std::string_view options, std::string* error) {
+  return NoOptions("stats", options, error);
+}
+
+bool FaultsCheck(std::string_view options, std::string* error) {
+  faults::FaultsSettings parsed;
+  std::string why;
+  if (faults::ParseFaultsOptions(options, &parsed, &why) == NtStatus::Success) return true;
+  *error = "bad options for filter faults: " + (why.empty() ? std::string(options) : why);
+  return false;
 }
 
 constexpr DriverEntryInfo kDrivers[] = {
     {"memfs", "", "a file system in memory (-o capacity=SIZE,inodes=N,label=TEXT,mode=OCTAL)", 0,
      MemfsAcceptsOption, MemfsCheck, MemfsBuild, ClassDriverDestroy},
+    {"mirror", "SOURCE", "a host directory, passed through (-o label=TEXT)", 1,
+     MirrorAcceptsOption, MirrorCheck, MirrorBuild, ClassDriverDestroy},
 };
 
 constexpr FilterEntryInfo kFilters[] = {
     {"trace", "records every IRP (trace:format=text|json,file=PATH,capacity=N)", TraceCheck,
-     TraceAttachFilter, TraceDetachFilter},
+     trace::TraceDriverEntry, true},
+    {"stats", "counts IRPs per major with latency histograms", StatsCheck, stats::StatsDriverEntry,
+     false},
+    {"readonly", "refuses every change with EROFS", ReadonlyCheck, readonly::ReadonlyDriverEntry,
+     false},
+    {"faults", "injects errors, delays, short transfers, ENOSPC (faults:op=write,status=EIO,...)",
+     FaultsCheck, faults::FaultsDriverEntry, false},
 };
 
 }  // namespace

@@ -19,6 +19,7 @@ struct DriverRequest {
   std::vector<std::string> args;     // the DRIVER-ARGS (e.g. mirror's source directory)
   std::vector<std::string> options;  // its -o entries, "key" or "key=value"
   bool readOnly = false;
+  std::string mountPoint;  // absolute; drivers that serve a host path refuse to contain it
 };
 
 struct DriverEntryInfo {
@@ -41,10 +42,11 @@ struct FilterEntryInfo {
   std::string_view name;
   std::string_view summary;
   bool (*check)(std::string_view options, std::string* error) = nullptr;
-  // Creates the filter driver (once per stack) and attaches a device above `volume`.
-  NtStatus (*attach)(std::string_view options, DeviceObject* volume, DriverObject** driver,
-                     DeviceObject** filter, std::string* error) = nullptr;
-  void (*detach)(DriverObject* driver, DeviceObject* filter) = nullptr;
+  // The filter driver's DriverEntry; its devices are attached with VolumeStack::Attach.
+  NtStatus (*driverEntry)(DriverObject* driver, std::string_view parameters) = nullptr;
+  // The driver reads its options only as DriverEntry parameters (not at attach time), so
+  // the driver object is loaded with each attach's options.
+  bool optionsAtLoad = false;
 };
 
 std::span<const DriverEntryInfo> Drivers();

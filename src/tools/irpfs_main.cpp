@@ -2,6 +2,9 @@
 //   irpfs mount DRIVER [DRIVER-ARGS] MOUNTPOINT [--filter NAME[:OPTS]]... [-o OPTIONS]
 //               [--foreground] [--threads N]
 //   irpfs unmount MOUNTPOINT
+//   irpfs list | devtree | devstack | drvobj | trace | stats | faults | attach | detach ...
+//     (control_commands.h: they talk to live mounts over their control sockets)
+//   irpfs filetest [--inproc] PATH [OPTIONS] [STEP...]   (filetest.h)
 //
 // `mount` checks everything it can first (driver, options, filters, mount point,
 // /dev/fuse) and prints one line and exits non-zero on a mistake. It then daemonizes
@@ -25,6 +28,9 @@
 #include <string>
 #include <thread>
 
+#include "tools/control_commands.h"
+#include "tools/filetest.h"
+#include "tools/mount_control.h"
 #include "tools/mount_plan.h"
 #include "tools/mounted_volume.h"
 #include "tools/runtime_files.h"
@@ -94,6 +100,11 @@ int Serve(const MountPlan& plan, int readyFd, const RuntimeFiles* files) {
     if (files != nullptr) unlink(files->pidPath.c_str());
     return 1;
   }
+  // The control channel is a convenience: a mount that cannot serve it still works.
+  MountControl control(&volume, plan.fuse.mount.mountpoint);
+  if (!NtSuccess(control.Start(&error))) {
+    Timestamped(("no control channel: " + error).c_str());
+  }
   std::string mounted =
       "mounted " + std::string(plan.driver->name) + " on " + plan.fuse.mount.mountpoint;
   if (readyFd >= 0) {
@@ -119,6 +130,7 @@ int Serve(const MountPlan& plan, int readyFd, const RuntimeFiles* files) {
       break;
     }
   }
+  control.Stop();
   volume.TearDown();
   if (files != nullptr) unlink(files->pidPath.c_str());
   return 0;
@@ -218,6 +230,15 @@ void Usage(FILE* out) {
       "usage: irpfs mount DRIVER [DRIVER-ARGS] MOUNTPOINT [--filter NAME[:OPTS]]...\n"
       "                   [-o OPTIONS] [--foreground] [--threads N]\n"
       "       irpfs unmount MOUNTPOINT\n"
+      "       irpfs list | devtree\n"
+      "       irpfs devstack MOUNT\n"
+      "       irpfs drvobj DRIVER [--mount MOUNT]\n"
+      "       irpfs trace MOUNT [--json] [--match PATTERN]\n"
+      "       irpfs stats MOUNT [--reset]\n"
+      "       irpfs faults MOUNT [show | set RULES | clear]\n"
+      "       irpfs attach MOUNT FILTER[:OPTIONS] [--altitude N]\n"
+      "       irpfs detach MOUNT FILTER\n"
+      "       irpfs filetest [--inproc] PATH [OPTIONS] [STEP...]   (see --help)\n"
       "Run 'irpfs mount --help' for drivers, filters and options.\n",
       out);
 }
@@ -234,9 +255,11 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   if (command == "mount") return RunMount(argc - 1, argv + 1);
   if (command == "unmount" || command == "umount") return RunUnmount(argc - 1, argv + 1);
+  if (command == "filetest") return RunFileTest(argc - 1, argv + 1);
+  if (IsControlCommand(command)) return RunControlCommand(command, argc - 1, argv + 1);
   if (command == "--help" || command == "-h" || command == "help") {
     Usage(stdout);
     return 0;
   }
-  return Fail("unknown command '" + command + "' (mount, unmount)");
+  return Fail("unknown command '" + command + "' (see 'irpfs --help')");
 }

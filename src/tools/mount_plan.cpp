@@ -80,6 +80,13 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
   if (key == "no_readdirplus") return flag(&channel.readdirplus, false);
   if (key == "passthrough") return flag(&channel.passthrough, true);
   if (key == "pin_workers") return flag(&channel.pinWorkers, true);
+  // FUSE-over-io_uring; as root, also switches the fuse module's enable_uring on. Falls
+  // back to /dev/fuse workers (with a warning) when the kernel does not offer it.
+  if (key == "uring") {
+    if (!flag(&channel.useUring, true)) return false;
+    plan->fuse.enableKernelUring = true;
+    return true;
+  }
   if (key == "keep_cache") return flag(&plan->dispatcher.keepCache, true);
   if (key == "attr_timeout") {
     return hasValue && ParseDouble(value, &plan->dispatcher.attrTimeout) ? true : badValue();
@@ -179,6 +186,7 @@ bool ParseMountCommand(int argc, char** argv, MountPlan* plan, std::string* erro
     if (!ApplyMountOption(entry, plan, error)) return false;
   }
   if (threads != 0) plan->fuse.channel.threads = threads;
+  plan->driverRequest.mountPoint = plan->fuse.mount.mountpoint;
   if (!plan->driver->check(plan->driverRequest, error)) return false;
 
   for (const std::string& text : filters) {

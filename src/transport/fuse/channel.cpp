@@ -39,6 +39,7 @@ uint64_t WantedFlags(const ChannelOptions& o) {
   if (o.handleKillprivV2) want |= kHandleKillprivV2;
   if (o.autoInvalData) want |= kAutoInvalData;
   if (o.passthrough && !o.writebackCache) want |= kPassthrough;
+  if (o.useUring) want |= kOverIoUring;
   return want;
 }
 
@@ -158,6 +159,21 @@ NtStatus FuseChannel::Start() {
   notify_ = std::make_unique<NotifyQueue>(fd);
   unsigned threads = options_.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  started_ = true;
+  if (options_.useUring) {
+    if (!(info_.flags & init_flag::kOverIoUring)) {
+      if (uringFallback_.empty())
+        uringFallback_ =
+            "the kernel did not offer FUSE_OVER_IO_URING "
+            "(/sys/module/fuse/parameters/enable_uring is N?)";
+    } else if (StartUring()) {
+      threads = 1;  // FORGET and INTERRUPT still come through /dev/fuse
+    }
+    if (!uringFallback_.empty()) {
+      FuseLog(LogLevel::kWarning, "io_uring not used: %s; serving /dev/fuse with %u workers",
+              uringFallback_.c_str(), threads);
+    }
+  }
   std::vector<int> fds{fd};
   for (unsigned i = 1; i < threads; ++i) {
     int clone = transport_.OpenWorkerFd();
@@ -169,8 +185,8 @@ NtStatus FuseChannel::Start() {
     }
     fds.push_back(clone);
   }
-  started_ = true;
-  running_.store(static_cast<int>(fds.size()), std::memory_order_release);
+  devWorkersRunning_.store(static_cast<int>(fds.size()), std::memory_order_release);
+  running_.fetch_add(static_cast<int>(fds.size()), std::memory_order_acq_rel);
   for (unsigned i = 0; i < fds.size(); ++i) {
     workers_.emplace_back([this, fd = fds[i], i] { Worker(fd, i); });
   }
@@ -201,6 +217,9 @@ NtStatus FuseChannel::Negotiate(const DecodedRequest& request, int fd, bool* aga
   if (in.flags & init_flag::kInitExt) offered |= static_cast<uint64_t>(in.flags2) << 32;
   uint64_t agreed = WantedFlags(options_) & offered;
   if (!(agreed & init_flag::kInitExt)) agreed &= 0xFFFFFFFFull;
+  if ((agreed & init_flag::kOverIoUring) && !UringQueue::CanCreateRing(&uringFallback_)) {
+    agreed &= ~init_flag::kOverIoUring;
+  }
 
   out.minor = std::min(in.minor, kKernelMinorVersion);
   out.max_readahead = in.max_readahead;
@@ -244,6 +263,57 @@ void FuseChannel::Wait() {
   for (std::thread& worker : workers_) {
     if (worker.joinable()) worker.join();
   }
+  for (auto& ring : rings_) ring->Join();
+}
+
+bool FuseChannel::StartUring() {
+  const unsigned count = UringQueue::PossibleCpuCount();
+  UringQueueOptions queueOptions;
+  queueOptions.devFd = transport_.SessionFd();
+  queueOptions.depth = std::max(1u, options_.uringDepth);
+  // The kernel refuses payload buffers smaller than its max payload.
+  queueOptions.payloadSize = std::max<size_t>(
+      {kMinReadBuffer, info_.maxWrite, static_cast<size_t>(info_.maxPages) * kPageSize});
+  for (unsigned qid = 0; qid < count; ++qid) {
+    queueOptions.qid = qid;
+    rings_.push_back(std::make_unique<UringQueue>(queueOptions, &OnRingRequest, this));
+    running_.fetch_add(1, std::memory_order_acq_rel);
+    if (rings_.back()->Start(&OnThreadExit, this) != 0) {
+      uringFallback_ = rings_.back()->error();
+      StopUring();
+      // The kernel agreed to io_uring and holds requests until every queue registers;
+      // if it did not refuse a registration itself, make it give up.
+      UringQueue::AbandonOnKernel(transport_.SessionFd());
+      return false;
+    }
+  }
+  FuseLog(LogLevel::kInfo, "serving FUSE over io_uring: %u queues of %u entries", count,
+          queueOptions.depth);
+  return true;
+}
+
+void FuseChannel::StopUring() {
+  for (auto& ring : rings_) ring->Stop();
+  for (auto& ring : rings_) ring->Join();
+  rings_.clear();
+}
+
+void FuseChannel::OnThreadExit(void* ctx) {
+  static_cast<FuseChannel*>(ctx)->running_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+void FuseChannel::OnRingRequest(void* ctx, std::span<const std::byte> request, ReplySink* sink,
+                                void* token) {
+  Route route;
+  route.sink = sink;
+  route.token = token;
+  static_cast<FuseChannel*>(ctx)->Handle(request, route);
+}
+
+uint64_t FuseChannel::UringRequestCount() const {
+  uint64_t total = 0;
+  for (const auto& ring : rings_) total += ring->RequestCount();
+  return total;
 }
 
 void FuseChannel::Worker(int fd, unsigned index) {
@@ -257,7 +327,8 @@ void FuseChannel::Worker(int fd, unsigned index) {
               static_cast<int>(-n));
       break;
     }
-    Handle(fd, buffer, static_cast<size_t>(n));
+    Handle(std::span<const std::byte>(buffer->data, static_cast<size_t>(n)),
+           Route{fd, buffer, nullptr, nullptr});
     if (buffer->pinned.load(std::memory_order_acquire)) {
       // A request kept this buffer (Reply::PinInput); read into another one.
       pool_->ReleaseRecv(buffer);
@@ -266,18 +337,32 @@ void FuseChannel::Worker(int fd, unsigned index) {
     }
   }
   if (buffer != nullptr) pool_->ReleaseRecv(buffer);
+  // /dev/fuse ended: the session is over, so the rings end too (entries a dispatcher
+  // still holds would otherwise keep their threads waiting).
+  if (devWorkersRunning_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    for (auto& ring : rings_) ring->Stop();
+  }
   running_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
-void FuseChannel::Handle(int fd, RecvBuffer* buffer, size_t size) {
+void FuseChannel::Answer(const Route& route, uint64_t unique, int err) {
+  if (route.sink != nullptr) {
+    route.sink->Send(route.token, unique, -err, nullptr, 0);
+  } else {
+    WriteFrame(route.fd, unique, -err, nullptr, 0);
+  }
+}
+
+void FuseChannel::Handle(std::span<const std::byte> bytes, const Route& route) {
+  const int fd = route.fd;
   DecodedRequest request;
-  DecodeError error =
-      DecodeRequest(std::span<const std::byte>(buffer->data, size), decodeOptions_, &request);
-  if (error != DecodeError::kNone) return AnswerMalformed(fd, request, error);
+  DecodeError error = DecodeRequest(bytes, decodeOptions_, &request);
+  if (error != DecodeError::kNone) return AnswerMalformed(route, request, error);
   counts_[request.opcode].fetch_add(1, std::memory_order_relaxed);
 
   switch (static_cast<Opcode>(request.opcode)) {
     case Opcode::kInterrupt:
+      if (route.sink != nullptr) return Answer(route, request.ctx.unique, EINVAL);
       return table_->Interrupt(request.args.interrupt.unique, request.ctx.unique, fd);
     case Opcode::kForget:
     case Opcode::kBatchForget:
@@ -286,37 +371,40 @@ void FuseChannel::Handle(int fd, RecvBuffer* buffer, size_t size) {
       return;  // we never ask for retrieves
     case Opcode::kInit:
       FuseLog(LogLevel::kWarning, "a second INIT; answered EINVAL");
-      WriteFrame(fd, request.ctx.unique, -EINVAL, nullptr, 0);
-      return;
+      return Answer(route, request.ctx.unique, EINVAL);
     default:
       break;
   }
   if (!HasHandler(request.opcode)) {
     LogUnknownOnce(request.opcode);
-    WriteFrame(fd, request.ctx.unique, -ENOSYS, nullptr, 0);
-    return;
+    return Answer(route, request.ctx.unique, ENOSYS);
   }
-  DispatchRequest(dispatcher_, request,
-                  table_->Begin(request.ctx, fd, buffer, ReplyLimit(request)));
+  if (route.sink != nullptr) {
+    DispatchRequest(dispatcher_, request,
+                    table_->BeginOnSink(request.ctx, route.sink, route.token, ReplyLimit(request)));
+  } else {
+    DispatchRequest(dispatcher_, request,
+                    table_->Begin(request.ctx, fd, route.buffer, ReplyLimit(request)));
+  }
 }
 
-void FuseChannel::AnswerMalformed(int fd, const DecodedRequest& request, DecodeError error) {
+void FuseChannel::AnswerMalformed(const Route& route, const DecodedRequest& request,
+                                  DecodeError error) {
   if (error == DecodeError::kShortHeader) {
     FuseLog(LogLevel::kError, "a message shorter than a FUSE header; ignored");
     return;
   }
   if (error == DecodeError::kUnknownOpcode) {
     LogUnknownOnce(request.opcode);
-    WriteFrame(fd, request.ctx.unique, -ENOSYS, nullptr, 0);
-    return;
+    return Answer(route, request.ctx.unique, ENOSYS);
   }
   const char* name = request.spec != nullptr ? request.spec->name.data() : "unknown";
   FuseLog(LogLevel::kError, "malformed %s request %llu: %s", name,
           static_cast<unsigned long long>(request.ctx.unique),
           std::string(DecodeErrorName(error)).c_str());
-  if (request.spec != nullptr && request.spec->noReply) return;
-  WriteFrame(fd, request.ctx.unique, error == DecodeError::kLengthMismatch ? -EIO : -EINVAL,
-             nullptr, 0);
+  // A ring entry must always be committed, even for a request that expects no reply.
+  if (request.spec != nullptr && request.spec->noReply && route.sink == nullptr) return;
+  Answer(route, request.ctx.unique, error == DecodeError::kLengthMismatch ? EIO : EINVAL);
 }
 
 void FuseChannel::LogUnknownOnce(uint32_t opcode) {

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +38,7 @@
 #include "transport/fuse/invalidator.h"
 #include "transport/fuse/request_table.h"
 #include "transport/fuse/transport.h"
+#include "transport/fuse/uring_queue.h"
 
 namespace irpfs::fuse {
 
@@ -67,6 +69,13 @@ struct ChannelOptions {
   // FUSE_PASSTHROUGH (for the mirror driver). Needs CAP_SYS_ADMIN to register backing
   // files and is incompatible with the writeback cache.
   bool passthrough = false;
+  // FUSE-over-io_uring (uring_queue.h): ask for FUSE_OVER_IO_URING and, when the kernel
+  // agrees, serve requests from one ring per possible CPU, each with `uringDepth`
+  // entries; one /dev/fuse worker stays for FORGET and INTERRUPT. When the kernel does
+  // not offer it (the fuse module's enable_uring is off) or refuses the registration,
+  // the channel runs its /dev/fuse workers as without the option.
+  bool useUring = false;
+  unsigned uringDepth = 8;
 };
 
 class FuseChannel {
@@ -99,12 +108,34 @@ class FuseChannel {
   size_t WorkerCount() const { return workers_.size(); }
   // Workers reading their own FUSE_DEV_IOC_CLONE fd (the others share the session fd).
   size_t ClonedWorkerCount() const { return clonedWorkers_; }
+  // True when requests come through io_uring queues (useUring, and the kernel agreed).
+  bool UringActive() const { return !rings_.empty(); }
+  size_t UringQueueCount() const { return rings_.size(); }
+  // Requests taken from the rings so far.
+  uint64_t UringRequestCount() const;
+  // Why useUring fell back to /dev/fuse workers (empty when it did not).
+  const std::string& uringFallbackReason() const { return uringFallback_; }
 
  private:
   NtStatus Negotiate(const DecodedRequest& request, int fd, bool* again);
+  // Where a request came from, and so where its answer goes.
+  struct Route {
+    int fd = -1;                   // /dev/fuse: the fd it was read from
+    RecvBuffer* buffer = nullptr;  // ... into this buffer
+    ReplySink* sink = nullptr;     // io_uring: the queue and entry
+    void* token = nullptr;
+  };
+
+  bool StartUring();
+  void StopUring();
+  static void OnRingRequest(void* ctx, std::span<const std::byte> request, ReplySink* sink,
+                            void* token);
+  static void OnThreadExit(void* ctx);
   void Worker(int fd, unsigned index);
-  void Handle(int fd, RecvBuffer* buffer, size_t size);
-  void AnswerMalformed(int fd, const DecodedRequest& request, DecodeError error);
+  // One request, whichever way it came: decode, then dispatch or answer.
+  void Handle(std::span<const std::byte> bytes, const Route& route);
+  void Answer(const Route& route, uint64_t unique, int err);
+  void AnswerMalformed(const Route& route, const DecodedRequest& request, DecodeError error);
   void LogUnknownOnce(uint32_t opcode);
 
   FuseTransport& transport_;
@@ -119,6 +150,9 @@ class FuseChannel {
   std::unique_ptr<RequestTable> table_;
   std::unique_ptr<NotifyQueue> notify_;
   std::vector<std::thread> workers_;
+  std::vector<std::unique_ptr<UringQueue>> rings_;
+  std::string uringFallback_;
+  std::atomic<int> devWorkersRunning_{0};
   std::atomic<int> running_{0};
   bool started_ = false;
   size_t clonedWorkers_ = 0;

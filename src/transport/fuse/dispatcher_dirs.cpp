@@ -173,7 +173,7 @@ Next DispatcherImpl::StepReaddirplus(Operation& op) {
         } else {
           entry.attr = detail::ToFuseAttr(header.stat);
         }
-        if (op.opened2 != nullptr) ObCloseHandle(std::exchange(op.opened2, nullptr));
+        if (op.opened2 != nullptr) stack_->CloseHandle(std::exchange(op.opened2, nullptr));
         break;
     }
     op.dirState = kNoIrp;

@@ -190,7 +190,7 @@ void DispatcherImpl::Flush(const RequestContext& ctx, const fuse_flush_in& in, R
 
 void DispatcherImpl::Release(const RequestContext&, const fuse_release_in& in, Reply reply) {
   FileObject* fileObject = handles_.Remove(FileHandle{in.fh});
-  if (fileObject != nullptr) ObCloseHandle(fileObject);
+  if (fileObject != nullptr) stack_->CloseHandle(fileObject);
   reply.Empty();
 }
 

@@ -15,13 +15,29 @@ using detail::Next;
 using detail::Operation;
 using detail::OpKind;
 
-DispatcherImpl::DispatcherImpl(DeviceObject* volume, const DispatcherOptions& options)
-    : volume_(volume), options_(options) {}
+DispatcherImpl::DispatcherImpl(VolumeStack* stack, std::unique_ptr<VolumeStack> ownedStack,
+                               const DispatcherOptions& options)
+    : ownedStack_(std::move(ownedStack)), stack_(stack), volume_(stack->base()), options_(options) {
+  continuation_ = std::thread([this] { ContinuationLoop(); });
+}
 
 NtStatus DispatcherImpl::Create(DeviceObject* volume, const DispatcherOptions& options,
                                 std::unique_ptr<DispatcherImpl>* out) {
   if (volume == nullptr || out == nullptr) return NtStatus::InvalidParameter;
-  std::unique_ptr<DispatcherImpl> dispatcher(new DispatcherImpl(volume, options));
+  auto stack = std::make_unique<VolumeStack>(volume);
+  VolumeStack* borrowed = stack.get();
+  std::unique_ptr<DispatcherImpl> dispatcher(
+      new DispatcherImpl(borrowed, std::move(stack), options));
+  NtStatus status = dispatcher->OpenRoot();
+  if (!NtSuccess(status)) return status;
+  *out = std::move(dispatcher);
+  return NtStatus::Success;
+}
+
+NtStatus DispatcherImpl::Create(VolumeStack* stack, const DispatcherOptions& options,
+                                std::unique_ptr<DispatcherImpl>* out) {
+  if (stack == nullptr || out == nullptr) return NtStatus::InvalidParameter;
+  std::unique_ptr<DispatcherImpl> dispatcher(new DispatcherImpl(stack, nullptr, options));
   NtStatus status = dispatcher->OpenRoot();
   if (!NtSuccess(status)) return status;
   *out = std::move(dispatcher);
@@ -32,8 +48,16 @@ DispatcherImpl::~DispatcherImpl() {
   // Closing the handles sends their CLEANUPs, which complete IRPs still pending on them
   // (blocked locks); then every request still in flight can finish.
   CloseEverything();
-  std::unique_lock lock(idleMutex_);
-  idle_.wait(lock, [this] { return inFlight_.load() == 0; });
+  {
+    std::unique_lock lock(idleMutex_);
+    idle_.wait(lock, [this] { return inFlight_.load() == 0; });
+  }
+  {
+    std::lock_guard lock(deferMutex_);
+    deferStop_ = true;
+  }
+  deferred_.notify_all();
+  continuation_.join();
 }
 
 // The root is opened once, synchronously, before the channel starts: a mount whose
@@ -55,13 +79,13 @@ NtStatus DispatcherImpl::OpenRoot() {
 }
 
 NtStatus DispatcherImpl::OpenRootWith(uint32_t access, FileObject** out, uint64_t* fileId) {
-  DeviceObject* top = IoGetAttachedDevice(volume_);
   Requestor self{getpid(), getuid(), getgid()};
   FileObject* root = IoCreateFileObject(volume_);
   root->fileName = "/";
   root->opener = self;
 
-  Irp* irp = IoAllocateIrp(top->stackSize);
+  // Sized generously; VolumeStack fits it to the stack as it is when sent.
+  Irp* irp = IoAllocateIrp(kMaxStackSize);
   irp->requestor = self;
   IoStackLocation* location = IoGetNextIrpStackLocation(irp);
   location->majorFunction = IrpMajor::Create;
@@ -72,17 +96,17 @@ NtStatus DispatcherImpl::OpenRootWith(uint32_t access, FileObject** out, uint64_
   create.shareAccess = share::kAll;
   create.disposition = CreateDisposition::Open;
   create.options = create_option::kDirectoryFile | create_option::kOpenReparsePoint;
-  NtStatus status = IoCallDriverSynchronous(top, irp);
+  NtStatus status = stack_->CallSynchronous(irp);
   if (!NtSuccess(status)) {
     IoFreeIrp(irp);
-    ObDereferenceObject(root);
+    stack_->Dereference(root);
     return status;
   }
   ObOpenHandle(root);
   ObDereferenceObject(root);
 
   FileStat stat;
-  IoInitializeIrp(irp, top->stackSize);
+  IoInitializeIrp(irp, kMaxStackSize);
   irp->requestor = self;
   irp->bufferMethod = BufferMethod::Buffered;
   irp->systemBuffer = &stat;
@@ -91,10 +115,10 @@ NtStatus DispatcherImpl::OpenRootWith(uint32_t access, FileObject** out, uint64_
   location->fileObject = root;
   location->parameters.queryFile.length = sizeof stat;
   location->parameters.queryFile.fileInformationClass = FileInformationClass::FileStatInformation;
-  status = IoCallDriverSynchronous(top, irp);
+  status = stack_->CallSynchronous(irp);
   IoFreeIrp(irp);
   if (!NtSuccess(status)) {
-    ObCloseHandle(root);
+    stack_->CloseHandle(root);
     return status;
   }
   *out = root;
@@ -110,13 +134,13 @@ void DispatcherImpl::Init(const ConnectionInfo& info) {
 
 void DispatcherImpl::Forget(const RequestContext& ctx, uint64_t nlookup) {
   FileObject* released = nodes_.Forget(NodeId{ctx.nodeid}, nlookup);
-  if (released != nullptr) ObCloseHandle(released);
+  if (released != nullptr) stack_->CloseHandle(released);
 }
 
 void DispatcherImpl::BatchForget(const RequestContext&, std::span<const fuse_forget_one> items) {
   for (const fuse_forget_one& item : items) {
     FileObject* released = nodes_.Forget(NodeId{item.nodeid}, item.nlookup);
-    if (released != nullptr) ObCloseHandle(released);
+    if (released != nullptr) stack_->CloseHandle(released);
   }
 }
 
@@ -128,7 +152,7 @@ void DispatcherImpl::Destroy(const RequestContext&, Reply reply) {
 }
 
 void DispatcherImpl::CloseAll(const std::vector<FileObject*>& fileObjects) {
-  for (FileObject* fileObject : fileObjects) ObCloseHandle(fileObject);
+  for (FileObject* fileObject : fileObjects) stack_->CloseHandle(fileObject);
 }
 
 void DispatcherImpl::CloseEverything() {
@@ -190,11 +214,11 @@ Next DispatcherImpl::Step(Operation& op) {
 
 void DispatcherImpl::ReleaseHeld(Operation& op) {
   for (FileObject** handle : {&op.opened, &op.opened2, &op.created}) {
-    if (*handle != nullptr) ObCloseHandle(*handle);
+    if (*handle != nullptr) stack_->CloseHandle(*handle);
     *handle = nullptr;
   }
   for (FileObject** reference : {&op.fo, &op.fo2}) {
-    if (*reference != nullptr) ObDereferenceObject(*reference);
+    if (*reference != nullptr) stack_->Dereference(*reference);
     *reference = nullptr;
   }
 }

@@ -7,14 +7,24 @@
 //   record from a pool (no allocation once warm) that owns the Reply, the IRP storage
 //   and the FileObjects the request holds, until the request is answered.
 // - IRPs are sent asynchronously: a method sends the first IRP and returns. The rest of
-//   the request (further IRPs, the reply) runs on the thread that completes each IRP: the
-//   worker itself when the driver completes inline, the driver's thread when it pended.
+//   the request (further IRPs, the reply) runs on the worker itself when the driver
+//   completes inline, and on the dispatcher's continuation thread when it pended. Never
+//   on the driver's completing thread: continuing may wait for the stack (a filter being
+//   attached or detached), and that thread may be one the change waits for (a filter's
+//   timer thread, joined when its device is deleted; a worker holding another IRP's
+//   stack reference).
 // - FUSE_INTERRUPT reaches the request through Reply::SetCancelHook and becomes
 //   IoCancelIrp on the IRP in flight; the request is then answered by its completion
 //   (EINTR for STATUS_CANCELLED), never while the work goes on.
 // - The volume device is borrowed: it must outlive the dispatcher. Destroy (or the
 //   destructor) closes every handle and node FileObject; the destructor also waits for
 //   requests still in flight.
+// - Every IRP goes through a VolumeStack (core/volume_stack.h), so filters can be
+//   attached and detached while the mount is live: each IRP in flight holds a rundown
+//   reference in its Operation, released first thing in its originator completion, and
+//   handle closes go through VolumeStack::CloseHandle / Dereference. The stack is the
+//   caller's (shared with the control channel) or, with the first Create, the
+//   dispatcher's own.
 //
 // Lock order: NodeTable and HandleTable mutexes and the pool mutex are leaf locks; an
 // Operation's cancel mutex is taken alone. No IRP is sent and no Reply completed while
@@ -28,11 +38,13 @@
 #include <mutex>
 #include <span>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/device.h"
 #include "core/fs_info.h"
 #include "core/status.h"
+#include "core/volume_stack.h"
 #include "transport/fuse/dispatcher.h"
 #include "transport/fuse/dispatcher_handles.h"
 #include "transport/fuse/node_table.h"
@@ -61,6 +73,10 @@ class DispatcherImpl final : public FuseDispatcher {
   // Opens the root of `volume` (any device of the volume's stack; IRPs go to the top)
   // and returns a dispatcher for it, or the status of the failed open.
   static NtStatus Create(DeviceObject* volume, const DispatcherOptions& options,
+                         std::unique_ptr<DispatcherImpl>* out);
+  // The same on a stack the caller owns (and keeps alive longer than the dispatcher),
+  // so that it can attach and detach filters while the dispatcher runs.
+  static NtStatus Create(VolumeStack* stack, const DispatcherOptions& options,
                          std::unique_ptr<DispatcherImpl>* out);
   ~DispatcherImpl() override;
   DispatcherImpl(const DispatcherImpl&) = delete;
@@ -130,11 +146,16 @@ class DispatcherImpl final : public FuseDispatcher {
   // Introspection, for tests and status views.
   const NodeTable& nodes() const { return nodes_; }
   const HandleTable& handles() const { return handles_; }
-  size_t OperationsInFlight() const { return inFlight_.load(); }
+  // Requests not yet retired. Waits (at most a second) for the continuation thread to
+  // finish the request it is running, so that a caller who has just received a reply
+  // sent from there sees that request retired.
+  size_t OperationsInFlight() const;
+  VolumeStack& stack() const { return *stack_; }
 
  private:
   friend struct detail::Operation;
-  DispatcherImpl(DeviceObject* volume, const DispatcherOptions& options);
+  DispatcherImpl(VolumeStack* stack, std::unique_ptr<VolumeStack> ownedStack,
+                 const DispatcherOptions& options);
   NtStatus OpenRoot();
   NtStatus OpenRootWith(uint32_t access, FileObject** root, uint64_t* fileId);
 
@@ -151,6 +172,9 @@ class DispatcherImpl final : public FuseDispatcher {
   static void OnIrpComplete(Irp* irp, void* context);
   static void OnCancel(void* context);
   void IrpFinished(detail::Operation* op);
+  // Hands `op` to the continuation thread, which calls Run.
+  void Defer(detail::Operation* op);
+  void ContinuationLoop();
   // Sends the IRP a dispatcher method prepared in `op` as the request's first step; the
   // step function takes over from step 1.
   void Start(detail::Operation* op);
@@ -197,15 +221,18 @@ class DispatcherImpl final : public FuseDispatcher {
   detail::Next Fail(detail::Operation& op, NtStatus status);
   // Closes the handles and drops the references the request holds. Called before the
   // reply, so that what the kernel sees next finds the volume settled.
-  static void ReleaseHeld(detail::Operation& op);
+  void ReleaseHeld(detail::Operation& op);
   // Entry and attribute replies for `stat`, with the configured timeouts.
   fuse_entry_out EntryOut(const NodeEntry& entry, const FileStat& stat) const;
   fuse_attr_out AttrOut(const FileStat& stat) const;
 
   // Closes FileObjects outside of any table lock.
-  static void CloseAll(const std::vector<FileObject*>& fileObjects);
+  void CloseAll(const std::vector<FileObject*>& fileObjects);
   void CloseEverything();
 
+  // Declared first: destroyed last, after the destructor closed every FileObject.
+  std::unique_ptr<VolumeStack> ownedStack_;
+  VolumeStack* const stack_;
   DeviceObject* const volume_;
   const DispatcherOptions options_;
   ConnectionInfo connection_;
@@ -219,6 +246,16 @@ class DispatcherImpl final : public FuseDispatcher {
   std::mutex poolMutex_;
   detail::Operation* freeList_ = nullptr;
   std::vector<std::unique_ptr<detail::Operation>> allOperations_;
+
+  // Requests whose IRP completed on a foreign thread, in order (linked by nextDeferred).
+  mutable std::mutex deferMutex_;
+  std::condition_variable deferred_;
+  mutable std::condition_variable continuationIdle_;
+  bool continuing_ = false;  // the continuation thread is running a request
+  detail::Operation* deferHead_ = nullptr;
+  detail::Operation* deferTail_ = nullptr;
+  bool deferStop_ = false;
+  std::thread continuation_;
 
   std::atomic<size_t> inFlight_{0};
   std::mutex idleMutex_;

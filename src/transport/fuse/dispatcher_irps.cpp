@@ -12,8 +12,9 @@
 namespace irpfs::fuse::detail {
 
 IoStackLocation* PrepareIrp(Operation& op, FileObject* fileObject, IrpMajor major, uint8_t minor) {
-  op.target = IoGetRelatedDeviceObject(fileObject);
-  IoInitializeIrp(&op.irp, op.target->stackSize);
+  // The stack may change until Send takes its reference, so nothing here reads its
+  // shape: the IRP gets every location, and VolumeStack::Call fits it to the stack then.
+  IoInitializeIrp(&op.irp, kMaxStackSize);
   op.irp.requestor = op.requestor;
   op.irp.originalFileObject = fileObject;
   IoStackLocation* location = IoGetNextIrpStackLocation(&op.irp);

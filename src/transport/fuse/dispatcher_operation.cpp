@@ -2,6 +2,7 @@
 // and continued from their completion, cancellation, and the release of what the request
 // held. The per-opcode steps live in the other dispatcher_*.cpp files.
 #include <cassert>
+#include <chrono>
 
 #include "core/io_manager.h"
 #include "transport/fuse/dispatcher_impl.h"
@@ -16,7 +17,7 @@ using detail::OpKind;
 void Operation::Reset() {
   step = 0;
   statx = false;
-  target = nullptr;
+  ref.Release();
   creating = nullptr;
   created = nullptr;
   phase.store(detail::phase::kIdle, std::memory_order_relaxed);
@@ -94,13 +95,18 @@ bool DispatcherImpl::Send(Operation* op) {
     if (op->cancelRequested) op->irp.cancel.store(true);
   }
   IoSetOriginatorCompletion(&op->irp, &DispatcherImpl::OnIrpComplete, op);
-  IoCallDriver(op->target, &op->irp);
+  // Acquire may wait while a filter is being attached or detached.
+  op->ref = op->dispatcher->stack_->Acquire();
+  op->dispatcher->stack_->Call(op->ref, &op->irp);
   // Whoever comes second continues: the completion (another thread) or us.
   return op->phase.exchange(detail::phase::kSent) == detail::phase::kCompleted;
 }
 
 void DispatcherImpl::OnIrpComplete(Irp*, void* context) {
   auto* op = static_cast<Operation*>(context);
+  // First: what follows may close handles or send the next IRP, which takes a reference
+  // of its own (never two at once on one thread).
+  op->ref.Release();
   {
     std::lock_guard lock(op->cancelMutex);
     op->armed = false;
@@ -142,10 +148,49 @@ void DispatcherImpl::IrpFinished(Operation* op) {
       ObDereferenceObject(fileObject);  // the creation reference; the handle keeps it
       op->created = fileObject;
     } else {
+      // Never opened: the last reference sends no IRP, so no stack reference is needed.
       ObDereferenceObject(fileObject);
     }
   }
-  if (op->phase.exchange(detail::phase::kCompleted) == detail::phase::kSent) Run(op);
+  if (op->phase.exchange(detail::phase::kCompleted) == detail::phase::kSent) Defer(op);
+}
+
+void DispatcherImpl::Defer(Operation* op) {
+  {
+    std::lock_guard lock(deferMutex_);
+    op->nextDeferred = nullptr;
+    if (deferTail_ != nullptr) {
+      deferTail_->nextDeferred = op;
+    } else {
+      deferHead_ = op;
+    }
+    deferTail_ = op;
+  }
+  deferred_.notify_one();
+}
+
+void DispatcherImpl::ContinuationLoop() {
+  std::unique_lock lock(deferMutex_);
+  for (;;) {
+    deferred_.wait(lock, [this] { return deferHead_ != nullptr || deferStop_; });
+    if (deferHead_ == nullptr) return;  // stopping, and nothing left
+    Operation* op = deferHead_;
+    deferHead_ = op->nextDeferred;
+    if (deferHead_ == nullptr) deferTail_ = nullptr;
+    continuing_ = true;
+    lock.unlock();
+    Run(op);
+    lock.lock();
+    continuing_ = false;
+    if (deferHead_ == nullptr) continuationIdle_.notify_all();
+  }
+}
+
+size_t DispatcherImpl::OperationsInFlight() const {
+  std::unique_lock lock(deferMutex_);
+  continuationIdle_.wait_for(lock, std::chrono::seconds(1),
+                             [this] { return deferHead_ == nullptr && !continuing_; });
+  return inFlight_.load();
 }
 
 void DispatcherImpl::Retire(Operation* op) {

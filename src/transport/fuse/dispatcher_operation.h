@@ -36,6 +36,7 @@
 #include "core/file_object.h"
 #include "core/fs_info.h"
 #include "core/irp.h"
+#include "core/volume_stack.h"
 #include "transport/fuse/dirent_writer.h"
 #include "transport/fuse/dispatcher_handles.h"
 #include "transport/fuse/fuse_abi.h"
@@ -83,6 +84,7 @@ inline constexpr int kCompleted = 2;
 struct Operation {
   DispatcherImpl* dispatcher = nullptr;
   Operation* nextFree = nullptr;
+  Operation* nextDeferred = nullptr;
 
   // ---- The request.
   Reply reply;
@@ -95,7 +97,7 @@ struct Operation {
   // ---- The IRP in flight.
   Irp irp;
   Mdl mdl;
-  DeviceObject* target = nullptr;  // where Send sends irp
+  RundownReference ref;            // covers the IRP in flight (VolumeStack)
   FileObject* creating = nullptr;  // the new FileObject of an IRP_MJ_CREATE in flight
   FileObject* created = nullptr;   // ... once that CREATE succeeded (one handle, ours)
   std::atomic<int> phase{phase::kIdle};

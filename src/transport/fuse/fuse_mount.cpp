@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "transport/fuse/log.h"
+#include "transport/fuse/uring_support.h"
 
 namespace irpfs::fuse {
 
@@ -16,6 +17,12 @@ FuseMount::~FuseMount() {
 NtStatus FuseMount::Mount(const FuseMountOptions& options, FuseDispatcher& dispatcher,
                           std::string* error) {
   options_ = options;
+  if (options.channel.useUring && options.enableKernelUring) {
+    std::string why;
+    if (!EnableKernelUring(&why)) {
+      FuseLog(LogLevel::kWarning, "io_uring requested but not enabled: %s", why.c_str());
+    }
+  }
   MountedFuse mounted;
   if (!MountFuse(options.mount, &mounted, error)) return NtStatus::Unsuccessful;
   viaFusermount_ = mounted.viaFusermount;

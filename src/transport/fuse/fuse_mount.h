@@ -26,6 +26,10 @@ struct FuseMountOptions {
   MountOptions mount;
   ChannelOptions channel;
   std::chrono::milliseconds drainTimeout{2000};
+  // With channel.useUring: if the fuse module's enable_uring is off and writable (root),
+  // turn it on before mounting (uring_support.h). Otherwise the channel falls back to
+  // /dev/fuse workers when the kernel does not offer io_uring.
+  bool enableKernelUring = false;
 };
 
 class FuseMount {

@@ -3,7 +3,7 @@
 // The channel reads whole requests with read(2) and writes whole replies with writev(2)
 // on the fds a transport hands out; /dev/fuse and SOCK_SEQPACKET sockets (the fake
 // kernel of the tests) both keep message boundaries, so one interface serves both.
-// (The FUSE-over-io_uring transport will sit beside this one.)
+// (FUSE-over-io_uring does not go through a transport: see uring_queue.h.)
 #pragma once
 
 #include <cerrno>

@@ -45,15 +45,15 @@ namespace irpfs::fuse {
 
 // Called on the ring thread for each request; the request must be answered through
 // `sink` with `token` (the channel does it through a Reply).
-using RingRequestHandler = void (*)(void* ctx, std::span<const std::byte> request,
-                                    ReplySink* sink, void* token);
+using RingRequestHandler = void (*)(void* ctx, std::span<const std::byte> request, ReplySink* sink,
+                                    void* token);
 
 struct UringQueueOptions {
   unsigned qid = 0;
   int devFd = -1;
-  unsigned depth = 8;       // ring entries (requests in flight) on this queue
-  size_t payloadSize = 0;   // >= the kernel's max payload: max(max_write, max_pages pages)
-  bool pinToCpu = true;     // pin the thread to CPU qid
+  unsigned depth = 8;      // ring entries (requests in flight) on this queue
+  size_t payloadSize = 0;  // >= the kernel's max payload: max(max_write, max_pages pages)
+  bool pinToCpu = true;    // pin the thread to CPU qid
 };
 
 class UringQueue final : public ReplySink {
@@ -80,6 +80,15 @@ class UringQueue final : public ReplySink {
 
   // The number of queues the kernel expects: one per possible CPU.
   static unsigned PossibleCpuCount();
+  // Whether this process may create a ring of 128-byte SQEs (io_uring can be disabled by
+  // the kernel.io_uring_disabled sysctl or seccomp). Asked before agreeing to
+  // FUSE_OVER_IO_URING at INIT, because once agreed the kernel holds every request
+  // until all queues are registered.
+  static bool CanCreateRing(std::string* why);
+  // Makes the kernel give up io_uring for this connection after our queues failed:
+  // a registration it refuses (an impossible qid) clears its io_uring state and releases
+  // the requests it held, which then come through /dev/fuse.
+  static void AbandonOnKernel(int devFd);
 
  private:
   struct Entry;

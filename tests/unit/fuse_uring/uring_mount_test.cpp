@@ -1,0 +1,260 @@
+// FUSE-over-io_uring on a real mount of memfs (root, and a kernel whose fuse module has
+// enable_uring; skipped otherwise). Restores enable_uring to what it found.
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <future>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "counting_new.h"
+#include "memfs_mount.h"
+#include "transport/fuse/uring_support.h"
+
+namespace irpfs::fuse::testing {
+namespace {
+
+class UringMountTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0 || ::access("/dev/fuse", R_OK | W_OK) != 0) {
+      GTEST_SKIP() << "needs root and /dev/fuse";
+    }
+    initial_ = KernelUringState();
+    if (initial_ == KernelUring::kUnavailable) GTEST_SKIP() << "kernel without enable_uring";
+    std::string error;
+    if (!EnableKernelUring(&error)) GTEST_SKIP() << "cannot enable io_uring: " << error;
+  }
+  void TearDown() override {
+    fs_.Unmount();
+    if (initial_ == KernelUring::kOff) {
+      std::string ignored;
+      SetKernelUring(false, &ignored);
+    }
+  }
+
+  // Mounts with io_uring asked for; attributes are not cached so every stat is a request.
+  void MountUring(bool enableKernelUring = true,
+                  std::chrono::milliseconds drainTimeout = std::chrono::milliseconds(2000)) {
+    std::string error;
+    DispatcherOptions dispatcherOptions;
+    dispatcherOptions.attrTimeout = 0;
+    dispatcherOptions.entryTimeout = 0;
+    ASSERT_TRUE(fs_.Create(dispatcherOptions, &error)) << error;
+    FuseMountOptions options;
+    options.channel.useUring = true;
+    options.channel.uringDepth = 4;
+    options.channel.maxWrite = 128 * 1024;
+    options.enableKernelUring = enableKernelUring;
+    options.drainTimeout = drainTimeout;
+    ASSERT_TRUE(fs_.Mount(options, &error)) << error;
+  }
+
+  KernelUring initial_ = KernelUring::kUnavailable;
+  MemfsMount fs_;
+};
+
+TEST_F(UringMountTest, ServesFilesThroughTheRings) {
+  MountUring();
+  ASSERT_TRUE(fs_.channel().UringActive()) << fs_.channel().uringFallbackReason();
+  EXPECT_EQ(fs_.channel().UringQueueCount(), UringQueue::PossibleCpuCount());
+
+  const std::string path = fs_.Path("hello.txt");
+  const std::string text = "served over io_uring\n";
+  int fd = open(path.c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  ASSERT_EQ(close(fd), 0);
+
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, static_cast<off_t>(text.size()));
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+
+  fd = open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  char buffer[64] = {};
+  ASSERT_EQ(read(fd, buffer, sizeof buffer), static_cast<ssize_t>(text.size()));
+  close(fd);
+  EXPECT_EQ(std::string(buffer, text.size()), text);
+
+  ASSERT_EQ(mkdir(fs_.Path("sub").c_str(), 0755), 0);
+  std::set<std::string> names;
+  DIR* dir = opendir(fs_.dir().c_str());
+  ASSERT_NE(dir, nullptr);
+  while (dirent* entry = readdir(dir)) names.insert(entry->d_name);
+  closedir(dir);
+  EXPECT_EQ(names, (std::set<std::string>{".", "..", "hello.txt", "sub"}));
+
+  // Everything above after INIT went through the rings, not /dev/fuse.
+  EXPECT_GE(fs_.channel().UringRequestCount(), 8u);
+
+  fs_.mount().Unmount();
+  EXPECT_TRUE(fs_.mount().Ended());
+  struct stat after {};
+  ASSERT_EQ(stat(fs_.dir().c_str(), &after), 0);
+  EXPECT_NE(after.st_dev, st.st_dev) << "still mounted";
+}
+
+void IgnoreSignal(int) {}
+
+TEST_F(UringMountTest, PendedLockIsInterrupted) {
+  MountUring();
+  ASSERT_TRUE(fs_.channel().UringActive()) << fs_.channel().uringFallbackReason();
+  const std::string path = fs_.Path("locked");
+  int holder = open(path.c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(holder, 0);
+  int waiter = open(path.c_str(), O_RDWR);
+  ASSERT_GE(waiter, 0);
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  ASSERT_EQ(fcntl(holder, F_OFD_SETLK, &lock), 0) << std::strerror(errno);
+
+  struct sigaction action {};
+  action.sa_handler = &IgnoreSignal;  // no SA_RESTART: the wait must end with EINTR
+  struct sigaction previous {};
+  ASSERT_EQ(sigaction(SIGUSR1, &action, &previous), 0);
+
+  std::atomic<pthread_t> waitingThread{};
+  std::promise<int> result;
+  std::future<int> done = result.get_future();
+  std::thread waiterThread([&] {
+    waitingThread.store(pthread_self());
+    struct flock wanted {};
+    wanted.l_type = F_WRLCK;
+    wanted.l_whence = SEEK_SET;
+    int rc = fcntl(waiter, F_OFD_SETLKW, &wanted);
+    result.set_value(rc == 0 ? 0 : errno);
+  });
+  // Pended in the dispatcher: nothing comes back while the holder keeps the lock.
+  EXPECT_EQ(done.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  pthread_kill(waitingThread.load(), SIGUSR1);
+  bool interrupted = done.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  if (!interrupted) {
+    lock.l_type = F_UNLCK;
+    fcntl(holder, F_OFD_SETLK, &lock);  // let the waiter finish so the test can end
+  }
+  waiterThread.join();
+  sigaction(SIGUSR1, &previous, nullptr);
+  ASSERT_TRUE(interrupted) << "the pended lock was not interrupted";
+  EXPECT_EQ(done.get(), EINTR);
+
+  // The ring still serves after the interruption.
+  struct stat st {};
+  EXPECT_EQ(fstat(holder, &st), 0);
+  close(waiter);
+  close(holder);
+}
+
+bool FusectlMounted() {
+  std::ifstream mounts("/proc/mounts");
+  std::string line;
+  while (std::getline(mounts, line)) {
+    if (line.find(" fusectl ") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A ring entry held by a pended request must not keep the session alive past Unmount:
+// the open files make the unmount lazy, so FuseMount aborts the connection, which needs
+// fusectl (without it the kernel keeps the connection, and the waiter, alive).
+TEST_F(UringMountTest, UnmountWithAPendedRequestEndsCleanly) {
+  if (!FusectlMounted()) GTEST_SKIP() << "fusectl is not mounted: connections cannot be aborted";
+  MountUring(/*enableKernelUring=*/true, std::chrono::milliseconds(300));
+  ASSERT_TRUE(fs_.channel().UringActive()) << fs_.channel().uringFallbackReason();
+  const std::string path = fs_.Path("held");
+  int holder = open(path.c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(holder, 0);
+  int waiter = open(path.c_str(), O_RDWR);
+  ASSERT_GE(waiter, 0);
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  ASSERT_EQ(fcntl(holder, F_OFD_SETLK, &lock), 0) << std::strerror(errno);
+  std::promise<int> result;
+  std::future<int> done = result.get_future();
+  std::thread waiterThread([&] {
+    struct flock wanted {};
+    wanted.l_type = F_WRLCK;
+    wanted.l_whence = SEEK_SET;
+    int rc = fcntl(waiter, F_OFD_SETLKW, &wanted);
+    result.set_value(rc == 0 ? 0 : errno);
+  });
+  EXPECT_EQ(done.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  fs_.mount().Unmount();  // busy (open files): lazy unmount, then abort
+  EXPECT_TRUE(fs_.mount().Ended());
+  bool finished = done.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  if (!finished) {
+    lock.l_type = F_UNLCK;
+    fcntl(holder, F_OFD_SETLK, &lock);
+  }
+  waiterThread.join();
+  ASSERT_TRUE(finished) << "the pended lock outlived the connection";
+  EXPECT_NE(done.get(), 0);  // the aborted connection fails the wait
+  close(waiter);
+  close(holder);
+}
+
+TEST_F(UringMountTest, FallsBackToDevFuseWhenTheKernelHasItOff) {
+  std::string error;
+  ASSERT_TRUE(SetKernelUring(false, &error)) << error;
+  MountUring(/*enableKernelUring=*/false);
+  EXPECT_FALSE(fs_.channel().UringActive());
+  EXPECT_FALSE(fs_.channel().uringFallbackReason().empty());
+  const std::string path = fs_.Path("plain");
+  int fd = open(path.c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "abc", 3), 3);
+  close(fd);
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 3);
+  EXPECT_EQ(fs_.channel().UringRequestCount(), 0u);
+}
+
+// Section 3 of the issue, io_uring side: after warm-up, stat and read requests served by
+// the rings (channel + dispatcher + memfs) allocate nothing in this process.
+TEST_F(UringMountTest, HotPathAllocatesNothing) {
+  MountUring();
+  ASSERT_TRUE(fs_.channel().UringActive()) << fs_.channel().uringFallbackReason();
+  const std::string path = fs_.Path("data");
+  int fd = open(path.c_str(), O_CREAT | O_RDWR | O_DIRECT, 0644);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  alignas(4096) static char block[4096];
+  std::memset(block, 'x', sizeof block);
+  ASSERT_EQ(pwrite(fd, block, sizeof block, 0), 4096);
+
+  constexpr int kRounds = 200;
+  struct stat st {};
+  for (int i = 0; i < 20; ++i) {  // warm-up: pools, records, caches
+    fstat(fd, &st);
+    pread(fd, block, sizeof block, 0);
+  }
+  const uint64_t requestsBefore = fs_.channel().UringRequestCount();
+  const uint64_t before = AllocationCount();
+  int failures = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    if (fstat(fd, &st) != 0) ++failures;
+    if (pread(fd, block, sizeof block, 0) != 4096) ++failures;
+  }
+  const uint64_t allocations = AllocationCount() - before;
+  const uint64_t requests = fs_.channel().UringRequestCount() - requestsBefore;
+  close(fd);
+  EXPECT_EQ(failures, 0);
+  EXPECT_GE(requests, 2u * kRounds) << "stat/read did not reach the server";
+  EXPECT_EQ(allocations, 0u) << allocations << " allocations over " << requests << " requests";
+}
+
+}  // namespace
+}  // namespace irpfs::fuse::testing
