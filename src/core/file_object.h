@@ -29,8 +29,8 @@ inline constexpr uint32_t kSequentialOnly = 0x00000020;
 inline constexpr uint32_t kCleanupComplete = 0x00004000;
 inline constexpr uint32_t kRandomAccess = 0x00100000;
 inline constexpr uint32_t kDeleteOnClose = 0x00010000;  // irpfs: create asked for it
-inline constexpr uint32_t kOpened = 0x00020000;  // create succeeded: CLOSE is owed
-inline constexpr uint32_t kDirectory = 0x00040000;  // irpfs: opened a directory
+inline constexpr uint32_t kOpened = 0x00020000;         // create succeeded: CLOSE is owed
+inline constexpr uint32_t kDirectory = 0x00040000;      // irpfs: opened a directory
 }  // namespace fo_flag
 
 class FileObject {
@@ -40,16 +40,16 @@ class FileObject {
   std::string fileName;  // as the create gave it; relative to relatedFileObject if set
   FileObject* relatedFileObject = nullptr;  // referenced while this object lives
 
-  void* fsContext = nullptr;  // FCB
+  void* fsContext = nullptr;   // FCB
   void* fsContext2 = nullptr;  // CCB
-  uint32_t flags = 0;  // fo_flag:: bits
+  uint32_t flags = 0;          // fo_flag:: bits
   uint32_t grantedAccess = 0;
   uint32_t shareAccess = 0;
   bool readAccess = false, writeAccess = false, deleteAccess = false;
   bool sharedRead = false, sharedWrite = false, sharedDelete = false;
   bool deletePending = false;
   uint64_t currentByteOffset = 0;  // for synchronous I/O without an explicit offset
-  Requestor opener;  // who opened it; CLEANUP and CLOSE IRPs carry this
+  Requestor opener;                // who opened it; CLEANUP and CLOSE IRPs carry this
 
   std::atomic<int32_t> handleCount{0};
   std::atomic<int32_t> pointerCount{1};

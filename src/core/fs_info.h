@@ -38,10 +38,10 @@ enum class FileInformationClass : uint32_t {
   FileRenameInformationEx = 65,
   FileStatInformation = 68,
   // irpfs's own classes (no NT counterpart).
-  FilePosixInformation = 0x100,        // set mode / uid / gid / times / size, POSIX setattr
-  FileSymlinkInformation = 0x101,      // query the target of a symlink (readlink)
+  FilePosixInformation = 0x100,          // set mode / uid / gid / times / size, POSIX setattr
+  FileSymlinkInformation = 0x101,        // query the target of a symlink (readlink)
   FileAllocateRangeInformation = 0x102,  // fallocate
-  FileSeekDataInformation = 0x103,     // lseek SEEK_DATA / SEEK_HOLE
+  FileSeekDataInformation = 0x103,       // lseek SEEK_DATA / SEEK_HOLE
   FileFullDirectoryInformation = 0x104,  // directory entry with a full FileStat (readdirplus)
 };
 
@@ -56,7 +56,7 @@ struct FileStat {
   uint32_t uid = 0;
   uint32_t gid = 0;
   uint64_t rdev = 0;
-  uint64_t size = 0;  // end of file
+  uint64_t size = 0;            // end of file
   uint64_t allocationSize = 0;  // bytes actually stored (holes cost nothing)
   FileTimeSpec atime, mtime, ctime, btime;
   uint32_t attributes = 0;  // FILE_ATTRIBUTE_*

@@ -55,7 +55,9 @@ inline IoStackLocation* IoGetNextIrpStackLocation(Irp* irp) {
 }
 // The next driver sees this driver's location unchanged, and this driver gets no
 // completion routine call.
-inline void IoSkipCurrentIrpStackLocation(Irp* irp) { ++irp->currentLocation; }
+inline void IoSkipCurrentIrpStackLocation(Irp* irp) {
+  ++irp->currentLocation;
+}
 // Copies the current location to the next, without the completion routine.
 void IoCopyCurrentIrpStackLocationToNext(Irp* irp);
 // Sets the completion routine in the next location (run when the lower driver completes).

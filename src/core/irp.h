@@ -61,16 +61,16 @@ enum class BufferMethod : uint8_t { Buffered, Direct, Neither };
 
 struct CreateParameters {
   uint32_t desiredAccess;  // access:: bits, generic bits already mapped
-  uint32_t shareAccess;  // share:: bits
+  uint32_t shareAccess;    // share:: bits
   CreateDisposition disposition;
-  uint32_t options;  // create_option:: bits
+  uint32_t options;         // create_option:: bits
   uint32_t fileAttributes;  // file_attribute:: bits for a new file
   // POSIX: the type (S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK) and
   // permission bits of a file this create makes; 0 means a regular file with 0666.
   uint32_t mode;
   uint32_t umask;
   uint32_t openFlags;  // open(2) flags as the caller gave them (O_APPEND, O_NOATIME, ...)
-  uint64_t rdev;  // device number for S_IFCHR / S_IFBLK
+  uint64_t rdev;       // device number for S_IFCHR / S_IFBLK
   std::string_view symlinkTarget;  // for S_IFLNK
 };
 
@@ -99,9 +99,9 @@ struct SetInformationParameters {
 
 // xattrs. QueryEa with an empty name lists the names (NUL-separated) into the buffer.
 namespace ea_flag {
-inline constexpr uint32_t kCreate = 0x1;  // XATTR_CREATE
+inline constexpr uint32_t kCreate = 0x1;   // XATTR_CREATE
 inline constexpr uint32_t kReplace = 0x2;  // XATTR_REPLACE
-inline constexpr uint32_t kRemove = 0x4;  // removexattr
+inline constexpr uint32_t kRemove = 0x4;   // removexattr
 }  // namespace ea_flag
 
 struct EaParameters {
@@ -114,7 +114,7 @@ struct QueryDirectoryParameters {
   uint32_t length;
   FileInformationClass fileInformationClass;
   std::string_view fileName;  // pattern with * and ?; empty = everything
-  uint64_t fileIndex;  // with sl::kIndexSpecified: resume after this entry
+  uint64_t fileIndex;         // with sl::kIndexSpecified: resume after this entry
 };
 
 struct QueryVolumeParameters {
@@ -163,7 +163,7 @@ struct FileSystemControlParameters {
 struct IoStackLocation {
   IrpMajor majorFunction = IrpMajor::Create;
   uint8_t minorFunction = 0;
-  uint8_t flags = 0;  // sl:: bits
+  uint8_t flags = 0;    // sl:: bits
   uint8_t control = 0;  // sl_control:: bits, owned by the I/O manager
 
   union ParameterUnion {
@@ -196,7 +196,7 @@ namespace irp_flag {
 inline constexpr uint32_t kSynchronousApi = 0x4;
 inline constexpr uint32_t kNoCache = 0x1;
 inline constexpr uint32_t kBufferAllocated = 0x10;  // systemBuffer is the I/O manager's copy
-inline constexpr uint32_t kInputOperation = 0x40;  // data flows to the caller (read)
+inline constexpr uint32_t kInputOperation = 0x40;   // data flows to the caller (read)
 }  // namespace irp_flag
 
 struct Irp {

@@ -65,8 +65,8 @@ inline constexpr uint8_t kRemoveDevice = 0x02;
 
 // ACCESS_MASK bits (file-specific, standard and generic rights).
 namespace access {
-inline constexpr uint32_t kReadData = 0x0001;  // FILE_READ_DATA / FILE_LIST_DIRECTORY
-inline constexpr uint32_t kWriteData = 0x0002;  // FILE_WRITE_DATA / FILE_ADD_FILE
+inline constexpr uint32_t kReadData = 0x0001;    // FILE_READ_DATA / FILE_LIST_DIRECTORY
+inline constexpr uint32_t kWriteData = 0x0002;   // FILE_WRITE_DATA / FILE_ADD_FILE
 inline constexpr uint32_t kAppendData = 0x0004;  // FILE_APPEND_DATA / FILE_ADD_SUBDIRECTORY
 inline constexpr uint32_t kReadEa = 0x0008;
 inline constexpr uint32_t kWriteEa = 0x0010;
@@ -83,10 +83,10 @@ inline constexpr uint32_t kGenericAll = 0x10000000;
 inline constexpr uint32_t kGenericExecute = 0x20000000;
 inline constexpr uint32_t kGenericWrite = 0x40000000;
 inline constexpr uint32_t kGenericRead = 0x80000000;
-inline constexpr uint32_t kFileGenericRead = kReadControl | kReadData | kReadAttributes |
-                                             kReadEa | kSynchronize;
-inline constexpr uint32_t kFileGenericWrite = kReadControl | kWriteData | kWriteAttributes |
-                                              kWriteEa | kAppendData | kSynchronize;
+inline constexpr uint32_t kFileGenericRead =
+    kReadControl | kReadData | kReadAttributes | kReadEa | kSynchronize;
+inline constexpr uint32_t kFileGenericWrite =
+    kReadControl | kWriteData | kWriteAttributes | kWriteEa | kAppendData | kSynchronize;
 inline constexpr uint32_t kFileGenericExecute =
     kReadControl | kReadAttributes | kExecute | kSynchronize;
 inline constexpr uint32_t kFileAllAccess = 0x001F01FF;
@@ -167,7 +167,7 @@ inline constexpr uint8_t kInvokeAlways = kInvokeOnCancel | kInvokeOnSuccess | kI
 namespace sl {
 inline constexpr uint8_t kRestartScan = 0x01;  // directory control
 inline constexpr uint8_t kReturnSingleEntry = 0x02;
-inline constexpr uint8_t kIndexSpecified = 0x04;  // resume after FileIndex
+inline constexpr uint8_t kIndexSpecified = 0x04;   // resume after FileIndex
 inline constexpr uint8_t kFailImmediately = 0x01;  // lock control
 inline constexpr uint8_t kExclusiveLock = 0x02;
 inline constexpr uint8_t kCaseSensitive = 0x80;  // create

@@ -12,78 +12,78 @@ namespace irpfs {
 
 // X(name, NT value, errno, Win32 error). The row order is the lookup order for the
 // reverse mapping (errno -> status): the first row with a given errno wins.
-#define IRPFS_STATUS_TABLE(X)                                         \
-  X(Success, 0x00000000u, 0, 0)                                       \
-  X(Pending, 0x00000103u, 0, 997)                                     \
-  X(Timeout, 0x00000102u, ETIMEDOUT, 1460)                            \
-  X(ObjectNameExists, 0x40000000u, 0, 183)                            \
-  X(BufferOverflow, 0x80000005u, ERANGE, 234)                         \
-  X(NoMoreFiles, 0x80000006u, 0, 18)                                  \
-  X(DeviceBusy, 0x80000011u, EBUSY, 170)                              \
-  X(NoMoreEas, 0x80000012u, ENODATA, 259)                             \
-  X(InvalidEaName, 0x80000013u, EINVAL, 254)                          \
-  X(NoMoreEntries, 0x8000001Au, 0, 259)                               \
-  X(NoDataDetected, 0x80000022u, ENXIO, 1104)                         \
-  X(StoppedOnSymlink, 0x8000002Du, ELOOP, 1921)                       \
-  X(Unsuccessful, 0xC0000001u, EIO, 31)                               \
-  X(NotImplemented, 0xC0000002u, ENOSYS, 120)                         \
-  X(InvalidInfoClass, 0xC0000003u, EINVAL, 87)                        \
-  X(InfoLengthMismatch, 0xC0000004u, EINVAL, 24)                      \
-  X(InvalidHandle, 0xC0000008u, EBADF, 6)                             \
-  X(InvalidParameter, 0xC000000Du, EINVAL, 87)                        \
-  X(NoSuchDevice, 0xC000000Eu, ENODEV, 55)                            \
-  X(NoSuchFile, 0xC000000Fu, ENOENT, 2)                               \
-  X(InvalidDeviceRequest, 0xC0000010u, ENOSYS, 1)                     \
-  X(EndOfFile, 0xC0000011u, 0, 38)                                    \
-  X(MoreProcessingRequired, 0xC0000016u, EIO, 234)                    \
-  X(NoMemory, 0xC0000017u, ENOMEM, 8)                                 \
-  X(AccessDenied, 0xC0000022u, EACCES, 5)                             \
-  X(BufferTooSmall, 0xC0000023u, ERANGE, 122)                         \
-  X(ObjectTypeMismatch, 0xC0000024u, EINVAL, 1101)                    \
-  X(ObjectNameInvalid, 0xC0000033u, EINVAL, 123)                      \
-  X(ObjectNameNotFound, 0xC0000034u, ENOENT, 2)                       \
-  X(ObjectNameCollision, 0xC0000035u, EEXIST, 80)                     \
-  X(ObjectPathInvalid, 0xC0000039u, ENOTDIR, 161)                     \
-  X(ObjectPathNotFound, 0xC000003Au, ENOENT, 3)                       \
-  X(ObjectPathSyntaxBad, 0xC000003Bu, EINVAL, 161)                    \
-  X(DataError, 0xC000003Eu, EIO, 23)                                  \
-  X(SharingViolation, 0xC0000043u, EBUSY, 32)                         \
-  X(EasNotSupported, 0xC000004Fu, ENOTSUP, 282)                       \
-  X(EaTooLarge, 0xC0000050u, E2BIG, 255)                              \
-  X(NonexistentEaEntry, 0xC0000051u, ENODATA, 255)                    \
-  X(NoEasOnFile, 0xC0000052u, ENODATA, 255)                           \
-  X(FileLockConflict, 0xC0000054u, EAGAIN, 33)                        \
-  X(LockNotGranted, 0xC0000055u, EAGAIN, 33)                          \
-  X(DeletePending, 0xC0000056u, ENOENT, 303)                          \
-  X(PrivilegeNotHeld, 0xC0000061u, EPERM, 1314)                       \
-  X(RangeNotLocked, 0xC000007Eu, ENOLCK, 158)                         \
-  X(DiskFull, 0xC000007Fu, ENOSPC, 112)                               \
-  X(FileInvalid, 0xC0000098u, EIO, 1006)                              \
-  X(InsufficientResources, 0xC000009Au, ENOMEM, 1450)                 \
-  X(DeviceNotConnected, 0xC000009Du, ENOTCONN, 1167)                  \
-  X(MediaWriteProtected, 0xC00000A2u, EROFS, 19)                      \
-  X(IoTimeout, 0xC00000B5u, ETIMEDOUT, 1460)                          \
-  X(FileIsADirectory, 0xC00000BAu, EISDIR, 5)                         \
-  X(NotSupported, 0xC00000BBu, EOPNOTSUPP, 50)                        \
-  X(NotSameDevice, 0xC00000D4u, EXDEV, 17)                            \
-  X(InternalError, 0xC00000E5u, EIO, 1359)                            \
-  X(InvalidUserBuffer, 0xC00000E8u, EFAULT, 998)                      \
-  X(DirectoryNotEmpty, 0xC0000101u, ENOTEMPTY, 145)                   \
-  X(NotADirectory, 0xC0000103u, ENOTDIR, 267)                         \
-  X(NameTooLong, 0xC0000106u, ENAMETOOLONG, 206)                      \
-  X(TooManyOpenedFiles, 0xC000011Fu, EMFILE, 4)                       \
-  X(Cancelled, 0xC0000120u, EINTR, 995)                               \
-  X(CannotDelete, 0xC0000121u, EPERM, 5)                              \
-  X(FileClosed, 0xC0000128u, EBADF, 6)                                \
-  X(InvalidDeviceState, 0xC0000184u, EIO, 1)                          \
-  X(IoDeviceError, 0xC0000185u, EIO, 1117)                            \
-  X(PossibleDeadlock, 0xC0000194u, EDEADLK, 1131)                     \
-  X(TooManyLinks, 0xC0000265u, EMLINK, 1142)                          \
-  X(NotAReparsePoint, 0xC0000275u, EINVAL, 4390)                      \
-  X(FileTooLarge, 0xC0000904u, EFBIG, 223)                            \
-  X(NotPermitted, 0xE0000001u, EPERM, 5)                              \
-  X(InvalidSeek, 0xE0000002u, ESPIPE, 131)                            \
-  X(NotATty, 0xE0000003u, ENOTTY, 1)                                  \
+#define IRPFS_STATUS_TABLE(X)                         \
+  X(Success, 0x00000000u, 0, 0)                       \
+  X(Pending, 0x00000103u, 0, 997)                     \
+  X(Timeout, 0x00000102u, ETIMEDOUT, 1460)            \
+  X(ObjectNameExists, 0x40000000u, 0, 183)            \
+  X(BufferOverflow, 0x80000005u, ERANGE, 234)         \
+  X(NoMoreFiles, 0x80000006u, 0, 18)                  \
+  X(DeviceBusy, 0x80000011u, EBUSY, 170)              \
+  X(NoMoreEas, 0x80000012u, ENODATA, 259)             \
+  X(InvalidEaName, 0x80000013u, EINVAL, 254)          \
+  X(NoMoreEntries, 0x8000001Au, 0, 259)               \
+  X(NoDataDetected, 0x80000022u, ENXIO, 1104)         \
+  X(StoppedOnSymlink, 0x8000002Du, ELOOP, 1921)       \
+  X(Unsuccessful, 0xC0000001u, EIO, 31)               \
+  X(NotImplemented, 0xC0000002u, ENOSYS, 120)         \
+  X(InvalidInfoClass, 0xC0000003u, EINVAL, 87)        \
+  X(InfoLengthMismatch, 0xC0000004u, EINVAL, 24)      \
+  X(InvalidHandle, 0xC0000008u, EBADF, 6)             \
+  X(InvalidParameter, 0xC000000Du, EINVAL, 87)        \
+  X(NoSuchDevice, 0xC000000Eu, ENODEV, 55)            \
+  X(NoSuchFile, 0xC000000Fu, ENOENT, 2)               \
+  X(InvalidDeviceRequest, 0xC0000010u, ENOSYS, 1)     \
+  X(EndOfFile, 0xC0000011u, 0, 38)                    \
+  X(MoreProcessingRequired, 0xC0000016u, EIO, 234)    \
+  X(NoMemory, 0xC0000017u, ENOMEM, 8)                 \
+  X(AccessDenied, 0xC0000022u, EACCES, 5)             \
+  X(BufferTooSmall, 0xC0000023u, ERANGE, 122)         \
+  X(ObjectTypeMismatch, 0xC0000024u, EINVAL, 1101)    \
+  X(ObjectNameInvalid, 0xC0000033u, EINVAL, 123)      \
+  X(ObjectNameNotFound, 0xC0000034u, ENOENT, 2)       \
+  X(ObjectNameCollision, 0xC0000035u, EEXIST, 80)     \
+  X(ObjectPathInvalid, 0xC0000039u, ENOTDIR, 161)     \
+  X(ObjectPathNotFound, 0xC000003Au, ENOENT, 3)       \
+  X(ObjectPathSyntaxBad, 0xC000003Bu, EINVAL, 161)    \
+  X(DataError, 0xC000003Eu, EIO, 23)                  \
+  X(SharingViolation, 0xC0000043u, EBUSY, 32)         \
+  X(EasNotSupported, 0xC000004Fu, ENOTSUP, 282)       \
+  X(EaTooLarge, 0xC0000050u, E2BIG, 255)              \
+  X(NonexistentEaEntry, 0xC0000051u, ENODATA, 255)    \
+  X(NoEasOnFile, 0xC0000052u, ENODATA, 255)           \
+  X(FileLockConflict, 0xC0000054u, EAGAIN, 33)        \
+  X(LockNotGranted, 0xC0000055u, EAGAIN, 33)          \
+  X(DeletePending, 0xC0000056u, ENOENT, 303)          \
+  X(PrivilegeNotHeld, 0xC0000061u, EPERM, 1314)       \
+  X(RangeNotLocked, 0xC000007Eu, ENOLCK, 158)         \
+  X(DiskFull, 0xC000007Fu, ENOSPC, 112)               \
+  X(FileInvalid, 0xC0000098u, EIO, 1006)              \
+  X(InsufficientResources, 0xC000009Au, ENOMEM, 1450) \
+  X(DeviceNotConnected, 0xC000009Du, ENOTCONN, 1167)  \
+  X(MediaWriteProtected, 0xC00000A2u, EROFS, 19)      \
+  X(IoTimeout, 0xC00000B5u, ETIMEDOUT, 1460)          \
+  X(FileIsADirectory, 0xC00000BAu, EISDIR, 5)         \
+  X(NotSupported, 0xC00000BBu, EOPNOTSUPP, 50)        \
+  X(NotSameDevice, 0xC00000D4u, EXDEV, 17)            \
+  X(InternalError, 0xC00000E5u, EIO, 1359)            \
+  X(InvalidUserBuffer, 0xC00000E8u, EFAULT, 998)      \
+  X(DirectoryNotEmpty, 0xC0000101u, ENOTEMPTY, 145)   \
+  X(NotADirectory, 0xC0000103u, ENOTDIR, 267)         \
+  X(NameTooLong, 0xC0000106u, ENAMETOOLONG, 206)      \
+  X(TooManyOpenedFiles, 0xC000011Fu, EMFILE, 4)       \
+  X(Cancelled, 0xC0000120u, EINTR, 995)               \
+  X(CannotDelete, 0xC0000121u, EPERM, 5)              \
+  X(FileClosed, 0xC0000128u, EBADF, 6)                \
+  X(InvalidDeviceState, 0xC0000184u, EIO, 1)          \
+  X(IoDeviceError, 0xC0000185u, EIO, 1117)            \
+  X(PossibleDeadlock, 0xC0000194u, EDEADLK, 1131)     \
+  X(TooManyLinks, 0xC0000265u, EMLINK, 1142)          \
+  X(NotAReparsePoint, 0xC0000275u, EINVAL, 4390)      \
+  X(FileTooLarge, 0xC0000904u, EFBIG, 223)            \
+  X(NotPermitted, 0xE0000001u, EPERM, 5)              \
+  X(InvalidSeek, 0xE0000002u, ESPIPE, 131)            \
+  X(NotATty, 0xE0000003u, ENOTTY, 1)                  \
   X(ReadOnlyHandle, 0xE0000004u, EBADF, 5)
 
 // NotPermitted, InvalidSeek, NotATty and ReadOnlyHandle are irpfs's own values (customer
@@ -98,9 +98,13 @@ enum class NtStatus : uint32_t {
 };
 
 // NT_SUCCESS: success and informational values (severity bits 00 and 01).
-constexpr bool NtSuccess(NtStatus s) { return static_cast<int32_t>(s) >= 0; }
+constexpr bool NtSuccess(NtStatus s) {
+  return static_cast<int32_t>(s) >= 0;
+}
 // NT_ERROR: severity 11.
-constexpr bool NtError(NtStatus s) { return (static_cast<uint32_t>(s) >> 30) == 3; }
+constexpr bool NtError(NtStatus s) {
+  return (static_cast<uint32_t>(s) >> 30) == 3;
+}
 
 // The mapping, one table (above) for all three. Unknown values map to EIO /
 // ERROR_GEN_FAILURE and the name "STATUS_0x...".

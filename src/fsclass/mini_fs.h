@@ -45,7 +45,7 @@ struct NewNodeSpec {
   uint32_t uid = 0;
   uint32_t gid = 0;
   uint64_t rdev = 0;
-  uint32_t attributes = 0;  // FILE_ATTRIBUTE_*
+  uint32_t attributes = 0;         // FILE_ATTRIBUTE_*
   std::string_view symlinkTarget;  // S_IFLNK only
 };
 
@@ -103,8 +103,8 @@ class MiniFileSystem {
   virtual void Close(NodeRef node, void* openContext);
 
   // ---- Data.
-  virtual NtStatus Read(const OperationContext& ctx, NodeRef node, void* openContext,
-                        void* buffer, uint32_t length, uint64_t offset, uint32_t* bytesRead);
+  virtual NtStatus Read(const OperationContext& ctx, NodeRef node, void* openContext, void* buffer,
+                        uint32_t length, uint64_t offset, uint32_t* bytesRead);
   // With append the write goes to the end of file; *writeOffset receives where it landed.
   // A write that does not fit fails with STATUS_DISK_FULL and changes nothing.
   virtual NtStatus Write(const OperationContext& ctx, NodeRef node, void* openContext,
@@ -114,11 +114,10 @@ class MiniFileSystem {
                          bool dataOnly);
 
   // ---- Attributes.
-  virtual NtStatus GetFileInformation(const OperationContext& ctx, NodeRef node,
-                                      FileStat* stat);
+  virtual NtStatus GetFileInformation(const OperationContext& ctx, NodeRef node, FileStat* stat);
   // POSIX setattr: the fields named in info.valid, in one step (size = SetEndOfFile).
-  virtual NtStatus SetFileInformation(const OperationContext& ctx, NodeRef node,
-                                      void* openContext, const FilePosixInfo& info);
+  virtual NtStatus SetFileInformation(const OperationContext& ctx, NodeRef node, void* openContext,
+                                      const FilePosixInfo& info);
   // FileBasicInformation: times and attributes.
   virtual NtStatus SetBasicInformation(const OperationContext& ctx, NodeRef node,
                                        const FileBasicInfo& info);
