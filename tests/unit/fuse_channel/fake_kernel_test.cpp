@@ -245,7 +245,7 @@ TEST_F(FakeKernelTest, ReadAndReaddir) {
   EXPECT_TRUE(reply.payload.empty());
 }
 
-TEST_F(FakeKernelTest, UnimplementedAndUnknownOpcodesGetEnosys) {
+TEST_F(FakeKernelTest, OpcodesWithoutAHandlerAndUnknownOnesGetEnosys) {
   StartChannel();
   // Known opcode, default dispatcher method.
   EXPECT_EQ(

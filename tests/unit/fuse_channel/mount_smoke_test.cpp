@@ -90,7 +90,7 @@ TEST_F(MountSmokeTest, MountsServesAndUnmounts) {
   ASSERT_EQ(statvfs(dir_.c_str(), &vfs), 0);
   EXPECT_EQ(vfs.f_blocks, 100u);
 
-  // Not implemented by the dispatcher: the default answers ENOSYS, the kernel maps it.
+  // An opcode the dispatcher has no handler for: the default answers ENOSYS, the kernel maps it.
   EXPECT_NE(mkdir((dir_ + "/d").c_str(), 0755), 0);
 
   mount_.Unmount();
