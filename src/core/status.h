@@ -47,6 +47,7 @@ namespace irpfs {
   X(ObjectPathNotFound, 0xC000003Au, ENOENT, 3)       \
   X(ObjectPathSyntaxBad, 0xC000003Bu, EINVAL, 161)    \
   X(DataError, 0xC000003Eu, EIO, 23)                  \
+  X(CrcError, 0xC000003Fu, EBADMSG, 23)               \
   X(SharingViolation, 0xC0000043u, EBUSY, 32)         \
   X(EasNotSupported, 0xC000004Fu, ENOTSUP, 282)       \
   X(EaTooLarge, 0xC0000050u, E2BIG, 255)              \
@@ -58,7 +59,8 @@ namespace irpfs {
   X(PrivilegeNotHeld, 0xC0000061u, EPERM, 1314)       \
   X(RangeNotLocked, 0xC000007Eu, ENOLCK, 158)         \
   X(DiskFull, 0xC000007Fu, ENOSPC, 112)               \
-  X(FileInvalid, 0xC0000098u, EIO, 1006)              \
+  X(IntegerOverflow, 0xC0000095u, EOVERFLOW, 534)     \
+  X(FileInvalid, 0xC0000098u, ESTALE, 1006)           \
   X(InsufficientResources, 0xC000009Au, ENOMEM, 1450) \
   X(DeviceNotConnected, 0xC000009Du, ENOTCONN, 1167)  \
   X(MediaWriteProtected, 0xC00000A2u, EROFS, 19)      \
@@ -69,27 +71,46 @@ namespace irpfs {
   X(InternalError, 0xC00000E5u, EIO, 1359)            \
   X(InvalidUserBuffer, 0xC00000E8u, EFAULT, 998)      \
   X(DirectoryNotEmpty, 0xC0000101u, ENOTEMPTY, 145)   \
+  X(FileCorruptError, 0xC0000102u, EUCLEAN, 1392)     \
   X(NotADirectory, 0xC0000103u, ENOTDIR, 267)         \
   X(NameTooLong, 0xC0000106u, ENAMETOOLONG, 206)      \
   X(TooManyOpenedFiles, 0xC000011Fu, EMFILE, 4)       \
   X(Cancelled, 0xC0000120u, EINTR, 995)               \
   X(CannotDelete, 0xC0000121u, EPERM, 5)              \
   X(FileClosed, 0xC0000128u, EBADF, 6)                \
+  X(UnmappableCharacter, 0xC0000162u, EILSEQ, 1113)   \
   X(InvalidDeviceState, 0xC0000184u, EIO, 1)          \
   X(IoDeviceError, 0xC0000185u, EIO, 1117)            \
   X(PossibleDeadlock, 0xC0000194u, EDEADLK, 1131)     \
+  X(UserMappedFile, 0xC0000243u, ETXTBSY, 1224)       \
   X(TooManyLinks, 0xC0000265u, EMLINK, 1142)          \
   X(NotAReparsePoint, 0xC0000275u, EINVAL, 4390)      \
+  X(DiskQuotaExceeded, 0xC0000802u, EDQUOT, 1295)     \
   X(FileTooLarge, 0xC0000904u, EFBIG, 223)            \
   X(NotPermitted, 0xE0000001u, EPERM, 5)              \
   X(InvalidSeek, 0xE0000002u, ESPIPE, 131)            \
   X(NotATty, 0xE0000003u, ENOTTY, 1)                  \
-  X(ReadOnlyHandle, 0xE0000004u, EBADF, 5)
+  X(ReadOnlyHandle, 0xE0000004u, EBADF, 5)            \
+  X(FileTableOverflow, 0xE0000005u, ENFILE, 4)
 
-// NotPermitted, InvalidSeek, NotATty and ReadOnlyHandle are irpfs's own values (customer
-// bit 0x20000000 set, as NT reserves for non-Microsoft codes): POSIX distinguishes EPERM
-// from EACCES, ESPIPE and ENOTTY, and EBADF for a write on a read-only descriptor, where NT
-// has a single code.
+// NotPermitted, InvalidSeek, NotATty, ReadOnlyHandle and FileTableOverflow are irpfs's own
+// values (customer bit 0x20000000 set, as NT reserves for non-Microsoft codes): POSIX
+// distinguishes EPERM from EACCES, ESPIPE and ENOTTY, EBADF for a write on a read-only
+// descriptor, and the system-wide ENFILE from the per-process EMFILE, where NT has one code.
+//
+// Every errno a host file system hands the mirror has a row of its own, so that it comes
+// back out of the FUSE reply unchanged instead of as EIO. Where NT has no exact twin the
+// row takes the NT code for the same situation:
+// - EDQUOT: STATUS_DISK_QUOTA_EXCEEDED (the per-user disk quota), not STATUS_QUOTA_EXCEEDED,
+//   which is a process's memory and handle quota.
+// - ETXTBSY: STATUS_USER_MAPPED_FILE, what NT answers a write or truncate of a file mapped
+//   as an image. STATUS_SHARING_VIOLATION would fit the open but is EBUSY already.
+// - ESTALE: STATUS_FILE_INVALID, "the volume was altered externally so the open file is no
+//   longer valid", which is an NFS stale handle.
+// - EOVERFLOW: STATUS_INTEGER_OVERFLOW (a size or offset the caller's type cannot hold).
+// - EILSEQ: STATUS_UNMAPPABLE_CHARACTER (a name the host's encoding rules refuse).
+// - EUCLEAN and EBADMSG, which ext4, xfs and btrfs use for corrupt metadata and a bad
+//   checksum: STATUS_FILE_CORRUPT_ERROR and STATUS_CRC_ERROR.
 
 enum class NtStatus : uint32_t {
 #define IRPFS_STATUS_ENUM(name, value, err, win32) name = value,

@@ -21,8 +21,9 @@ inline constexpr uint32_t kNodeAccess =
     access::kReadAttributes | access::kWriteAttributes | access::kReadEa | access::kWriteEa;
 
 // A nodeid the node table does not know. The kernel only names nodes it looked up, so
-// this is a bug on one side or the other: EIO, not ENOENT, which would hide it.
-inline constexpr NtStatus kStaleNode = NtStatus::FileInvalid;
+// this is a bug on one side or the other: EIO, not ENOENT, which would hide it, nor
+// ESTALE (STATUS_FILE_INVALID), which would make the kernel look the path up again.
+inline constexpr NtStatus kStaleNode = NtStatus::InternalError;
 // An fh the handle table does not know: EBADF.
 inline constexpr NtStatus kStaleHandle = NtStatus::InvalidHandle;
 

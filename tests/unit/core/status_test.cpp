@@ -45,6 +45,37 @@ TEST(StatusTable, FirstRowWithAnErrnoWinsTheReverseMapping) {
   EXPECT_EQ(ErrnoToStatus(ENOTEMPTY), NtStatus::DirectoryNotEmpty);
 }
 
+// errnos a host file system gives the mirror that once came out as EIO, with the NT code
+// each maps to (the reasons are next to the table in status.h).
+struct HostErrno {
+  int err;
+  NtStatus status;
+  uint32_t win32;
+};
+constexpr HostErrno kHostErrnos[] = {
+    {EDQUOT, NtStatus::DiskQuotaExceeded, 1295}, {ETXTBSY, NtStatus::UserMappedFile, 1224},
+    {ESTALE, NtStatus::FileInvalid, 1006},       {EOVERFLOW, NtStatus::IntegerOverflow, 534},
+    {ENFILE, NtStatus::FileTableOverflow, 4},    {EILSEQ, NtStatus::UnmappableCharacter, 1113},
+    {EUCLEAN, NtStatus::FileCorruptError, 1392}, {EBADMSG, NtStatus::CrcError, 23},
+};
+
+TEST(StatusTable, HostErrnosMapToTheirOwnStatusAndBack) {
+  for (const HostErrno& host : kHostErrnos) {
+    SCOPED_TRACE(std::string(StatusName(host.status)));
+    EXPECT_EQ(ErrnoToStatus(host.err), host.status);
+    EXPECT_EQ(StatusToErrno(host.status), host.err);
+    EXPECT_EQ(StatusToWin32(host.status), host.win32);
+    EXPECT_TRUE(NtError(host.status));
+  }
+}
+
+TEST(StatusTable, NamesOfTheHostErrnoRows) {
+  EXPECT_EQ(StatusName(NtStatus::DiskQuotaExceeded), "STATUS_DISK_QUOTA_EXCEEDED");
+  EXPECT_EQ(StatusName(NtStatus::UserMappedFile), "STATUS_USER_MAPPED_FILE");
+  EXPECT_EQ(StatusName(NtStatus::FileInvalid), "STATUS_FILE_INVALID");
+  EXPECT_EQ(StatusName(NtStatus::UnmappableCharacter), "STATUS_UNMAPPABLE_CHARACTER");
+}
+
 TEST(StatusTable, UnknownErrnoBecomesUnsuccessful) {
   EXPECT_EQ(ErrnoToStatus(123456), NtStatus::Unsuccessful);
   EXPECT_EQ(StatusToErrno(ErrnoToStatus(123456)), EIO);
