@@ -58,7 +58,7 @@ void ObCloseHandle(FileObject* fileObject) {
   int32_t before = fileObject->handleCount.fetch_sub(1, std::memory_order_acq_rel);
   if (before == 1 && (fileObject->flags & fo_flag::kOpened)) {
     SendLifetimeIrp(fileObject, IrpMajor::Cleanup);
-    fileObject->flags |= fo_flag::kCleanupComplete;
+    fileObject->flags.fetch_or(fo_flag::kCleanupComplete, std::memory_order_relaxed);
   }
   ObDereferenceObject(fileObject);
 }

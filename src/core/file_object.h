@@ -42,7 +42,10 @@ class FileObject {
 
   void* fsContext = nullptr;   // FCB
   void* fsContext2 = nullptr;  // CCB
-  uint32_t flags = 0;          // fo_flag:: bits
+  // fo_flag:: bits. Atomic because not all are fixed at open: kCleanupComplete is set by
+  // the thread closing the last handle while IRPs still in flight on other threads (they
+  // hold references) may read the word, as a driver checking kWriteThrough does.
+  std::atomic<uint32_t> flags{0};
   uint32_t grantedAccess = 0;
   uint32_t shareAccess = 0;
   bool readAccess = false, writeAccess = false, deleteAccess = false;

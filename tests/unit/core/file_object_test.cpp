@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "core/io_manager.h"
 #include "test_stack.h"
@@ -26,6 +29,13 @@ NtStatus CountingDispatch(DeviceObject* device, Irp* irp) {
   auto* fs = device->Extension<CountingFs>();
   IoStackLocation* location = IoGetCurrentIrpStackLocation(irp);
   FileObject* file = location->fileObject;
+  if (location->majorFunction == IrpMajor::Read) {
+    // What a driver does in the middle of I/O (checking kWriteThrough, say): read the
+    // flags word while another thread may be closing the last handle. Nothing else is
+    // touched, so the flags are the only thing the two threads share.
+    uint64_t seen = file->flags & fo_flag::kCleanupComplete;
+    return IoCompleteWith(irp, NtStatus::Success, seen);
+  }
   fs->lastPid = irp->requestor.pid;
   fs->lastStackCount = irp->stackCount;
   if (location->majorFunction == IrpMajor::Cleanup) {
@@ -107,6 +117,40 @@ TEST_F(FileObjectTest, ReferenceHeldByInFlightIoDelaysClose) {
   ObDereferenceObject(file);  // the IRP completes
   EXPECT_EQ(fs_->closes, 1);
   EXPECT_EQ(fs_->journal.Entries(), (Entries{"cleanup b", "close b after-cleanup"}));
+}
+
+// Under TSan this is the test that fails when the flags word is a plain field: CLEANUP's
+// kCleanupComplete is written by the closing thread while a READ on another thread (which
+// holds a reference, as an IRP in flight does) reads the same word.
+TEST_F(FileObjectTest, CleanupFlagRacesSafelyWithIoOnAnotherThread) {
+  FileObject* file = OpenFile("r");
+  ObReferenceObject(file);  // the reader's IRPs keep the object alive past the last handle
+  std::atomic<bool> reading{false};
+  bool sawCleanup = false;
+  std::thread reader([&] {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      Irp* irp = IoAllocateIrp(IoGetRelatedDeviceObject(file)->stackSize);
+      IoStackLocation* location = IoGetNextIrpStackLocation(irp);
+      location->majorFunction = IrpMajor::Read;
+      location->fileObject = file;
+      IoCallDriverSynchronous(IoGetRelatedDeviceObject(file), irp);
+      bool cleaned = irp->ioStatus.information != 0;
+      IoFreeIrp(irp);
+      reading.store(true, std::memory_order_relaxed);
+      if (cleaned) {
+        sawCleanup = true;
+        return;
+      }
+    }
+  });
+  while (!reading.load(std::memory_order_relaxed)) std::this_thread::yield();
+  ObCloseHandle(file);
+  reader.join();
+  EXPECT_TRUE(sawCleanup) << "the reader never saw kCleanupComplete within 10 s";
+  EXPECT_EQ(fs_->closes, 0) << "the reader's reference still holds the object";
+  ObDereferenceObject(file);
+  EXPECT_EQ(fs_->journal.Entries(), (Entries{"cleanup r", "close r after-cleanup"}));
 }
 
 TEST_F(FileObjectTest, UnopenedObjectGetsNeitherCleanupNorClose) {
