@@ -80,6 +80,11 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
   if (key == "no_readdirplus") return flag(&channel.readdirplus, false);
   if (key == "passthrough") return flag(&channel.passthrough, true);
   if (key == "pin_workers") return flag(&channel.pinWorkers, true);
+  // Without FUSE_ASYNC_READ (and FUSE_ASYNC_DIO) every READ is a request its reader waits
+  // on, which a signal interrupts (FUSE_INTERRUPT); with them, readahead and async direct
+  // I/O are background requests that nothing short of SIGKILL interrupts. For drivers
+  // that may hold a READ indefinitely; costs readahead in parallel. docs/fuse-mapping.md.
+  if (key == "sync_read") return flag(&channel.asyncRead, false);
   // FUSE-over-io_uring; as root, also switches the fuse module's enable_uring on. Falls
   // back to /dev/fuse workers (with a warning) when the kernel does not offer it.
   if (key == "uring") {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # pending_read.sh SERVER CLIENT IRPFS: a read held pending by a test driver, interrupted by
-# a signal. Mounts pending_read_server (memfs + the hold filter, foreground, 2 threads),
+# a signal. Mounts pending_read_server (memfs + the hold filter, foreground, 2 threads,
+# `-o sync_read`: without it the kernel never interrupts a READ; docs/fuse-mapping.md),
 # runs pending_read_client against it (EINTR within 100 ms of SIGUSR1, then a normal read
 # works), unmounts with `irpfs unmount`, and checks the filter's counts: every READ the
 # filter held was completed through the cancel-safe queue's cancel path (IoCancelIrp,
@@ -14,7 +15,7 @@ irpfs_bin=${3:?usage: pending_read.sh SERVER CLIENT IRPFS}
 server_out=$(mktemp "${TMPDIR:-/tmp}/irpfs-pending-server.XXXXXX")
 scratch_paths+=("$server_out")
 
-"$server" "$mnt" 2 >"$server_out" 2>&1 &
+"$server" "$mnt" 2 sync_read >"$server_out" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 100); do
   grep -q '^mounted$' "$server_out" && break

@@ -1,12 +1,13 @@
-// pending_read_server MOUNTPOINT [THREADS]: mounts a memfs volume with the hold filter
-// (hold_filter.h) on top, in the foreground, through the library API. Prints "mounted"
-// once the mount is live; when someone unmounts it, tears the stack down and prints the
-// filter's counts ("hold: pended=N canceled=N released=N") for pending_read.sh to check.
+// pending_read_server MOUNTPOINT [THREADS [OPTIONS]]: mounts a memfs volume with the hold
+// filter (hold_filter.h) on top, in the foreground, through the library API. OPTIONS are
+// `irpfs mount -o` options, read by the same parser (tools::ApplyMountOption). Prints
+// "mounted" once the mount is live; when someone unmounts it, tears the stack down and
+// prints the filter's counts ("hold: pended=N canceled=N released=N") for pending_read.sh.
 //
-// The channel runs without FUSE_ASYNC_READ (and so without async direct I/O): the kernel
-// sends FUSE_INTERRUPT only for requests a task waits on synchronously, and with async
-// reads a page-cache read waits on the page lock for a background request instead, which
-// no signal short of SIGKILL interrupts.
+// pending_read.sh passes `sync_read`: the kernel sends FUSE_INTERRUPT only for requests a
+// task waits on itself, and with async reads (the default) a page-cache read waits on the
+// page lock for a background request instead, which no signal short of SIGKILL interrupts.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "drivers/memfs/memfs.h"
 #include "fsclass/fs_class_driver.h"
 #include "hold_filter.h"
+#include "tools/mount_plan.h"
 #include "transport/fuse/dispatcher_impl.h"
 #include "transport/fuse/fuse_mount.h"
 
@@ -33,7 +35,20 @@ class HeldVolume {
  public:
   ~HeldVolume() { TearDown(); }
 
-  int Run(const std::string& mountpoint, unsigned threads) {
+  int Run(const std::string& mountpoint, unsigned threads, const std::string& mountOptions) {
+    // Generic options only (no driver in the plan): what `irpfs mount -o` would set.
+    tools::MountPlan plan;
+    plan.fuse.channel.threads = threads;
+    for (size_t start = 0; start < mountOptions.size();) {
+      size_t comma = std::min(mountOptions.find(',', start), mountOptions.size());
+      std::string error;
+      if (comma > start &&
+          !tools::ApplyMountOption(mountOptions.substr(start, comma - start), &plan, &error)) {
+        return Fail(error);
+      }
+      start = comma + 1;
+    }
+
     if (!NtSuccess(IoCreateDriver("memfs", fsclass::FsClassDriverEntry, "", &fsDriver_))) {
       return Fail("cannot create the memfs driver");
     }
@@ -55,11 +70,9 @@ class HeldVolume {
     if (!NtSuccess(fuse::DispatcherImpl::Create(stack_.get(), {}, &dispatcher_))) {
       return Fail("cannot open the volume's root");
     }
-    fuse::FuseMountOptions options;
+    fuse::FuseMountOptions options = plan.fuse;
     options.mount.mountpoint = mountpoint;
     options.mount.fsname = "irpfs-pending";
-    options.channel.threads = threads;
-    options.channel.asyncRead = false;
     std::string error;
     if (!NtSuccess(mount_.Mount(options, *dispatcher_, &error))) return Fail(error);
     std::printf("mounted\n");
@@ -108,11 +121,12 @@ class HeldVolume {
 }  // namespace irpfs::testing
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    std::fprintf(stderr, "usage: pending_read_server MOUNTPOINT [THREADS]\n");
+  if (argc < 2 || argc > 4) {
+    std::fprintf(stderr, "usage: pending_read_server MOUNTPOINT [THREADS [OPTIONS]]\n");
     return 2;
   }
-  unsigned threads = argc == 3 ? static_cast<unsigned>(std::atoi(argv[2])) : 2;
+  unsigned threads = argc >= 3 ? static_cast<unsigned>(std::atoi(argv[2])) : 2;
+  std::string options = argc == 4 ? argv[3] : "";
   irpfs::testing::HeldVolume volume;
-  return volume.Run(argv[1], threads);
+  return volume.Run(argv[1], threads, options);
 }

@@ -147,6 +147,22 @@ TEST_F(FakeKernelTest, InitNegotiatesWhatBothOffer) {
   EXPECT_EQ(dispatcher_.info.maxRead, 256u * 4096u);
 }
 
+// `-o sync_read`: neither async flag is offered, though the kernel offers both, so every
+// READ is a request its reader waits on and a signal can interrupt it.
+TEST_F(FakeKernelTest, SyncReadOffersNeitherAsyncReadNorAsyncDio) {
+  ChannelOptions options;
+  options.asyncRead = false;
+  StartChannel(options);
+  ASSERT_EQ(initReply_.header.error, 0);
+  auto out = initReply_.As<fuse_init_out>();
+  uint64_t flags = out.flags | (uint64_t{out.flags2} << 32);
+  EXPECT_TRUE(dispatcher_.info.KernelOffers(init_flag::kAsyncRead));
+  EXPECT_TRUE(dispatcher_.info.KernelOffers(init_flag::kAsyncDio));
+  EXPECT_FALSE(flags & init_flag::kAsyncRead);
+  EXPECT_FALSE(flags & init_flag::kAsyncDio);
+  EXPECT_TRUE(flags & init_flag::kParallelDirops) << "nothing else changes";
+}
+
 TEST_F(FakeKernelTest, InitWithAnOlderKernel) {
   fuse_init_in in = FakeKernel::ModernInit();
   in.minor = 34;

@@ -55,6 +55,16 @@ TEST(MountCommandParseTest, DriverMountPointAndOptions) {
   EXPECT_EQ(plan.filters[0].options, "format=json");
 }
 
+TEST(MountCommandParseTest, SyncReadTurnsAsyncReadOff) {
+  MountPlan plan;
+  std::string error;
+  EXPECT_TRUE(plan.fuse.channel.asyncRead) << "async reads are the default";
+  ASSERT_TRUE(Parse({"memfs", "/tmp", "-o", "sync_read"}, &plan, &error)) << error;
+  EXPECT_FALSE(plan.fuse.channel.asyncRead);
+  EXPECT_FALSE(ApplyMountOption("sync_read=1", &plan, &error));
+  EXPECT_NE(error.find("takes no value"), std::string::npos) << error;
+}
+
 TEST(MountCommandParseTest, RelativeMountPointBecomesAbsolute) {
   MountPlan plan;
   std::string error;
