@@ -108,15 +108,23 @@ bool ListCancelSafeQueue::Empty() {
 }
 
 NtStatus ListCancelSafeQueue::InsertIrp(Irp* irp, void*) {
-  irp->queueNext = nullptr;
-  irp->queuePrev = tail_;
-  if (tail_ != nullptr) {
-    tail_->queueNext = irp;
+  LinkAfter(tail_, irp);
+  return NtStatus::Success;
+}
+
+void ListCancelSafeQueue::LinkAfter(Irp* after, Irp* irp) {
+  irp->queuePrev = after;
+  irp->queueNext = after != nullptr ? after->queueNext : head_;
+  if (irp->queueNext != nullptr) {
+    irp->queueNext->queuePrev = irp;
+  } else {
+    tail_ = irp;
+  }
+  if (after != nullptr) {
+    after->queueNext = irp;
   } else {
     head_ = irp;
   }
-  tail_ = irp;
-  return NtStatus::Success;
 }
 
 void ListCancelSafeQueue::RemoveIrp(Irp* irp) {

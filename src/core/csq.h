@@ -52,7 +52,8 @@ class CancelSafeQueue {
 
 // A ready CSQ: a FIFO of IRPs under a mutex, matched on peek by a predicate over
 // (irp, peekContext); canceled IRPs complete with STATUS_CANCELLED. Enough for most
-// drivers; override what differs.
+// drivers; override what differs (a queue kept in another order overrides InsertIrp and
+// places the IRP with LinkAfter, as the faults filter's DelayQueue does).
 class ListCancelSafeQueue : public CancelSafeQueue {
  public:
   using Match = bool (*)(Irp* irp, void* peekContext);
@@ -66,6 +67,12 @@ class ListCancelSafeQueue : public CancelSafeQueue {
   void AcquireLock() override { mutex_.lock(); }
   void ReleaseLock() override { mutex_.unlock(); }
   void CompleteCanceledIrp(Irp* irp) override;
+
+  // The list itself, for subclasses; only with the lock held.
+  Irp* Head() const { return head_; }
+  Irp* Tail() const { return tail_; }
+  // Links `irp` right after `after`, or first when `after` is null.
+  void LinkAfter(Irp* after, Irp* irp);
 
  private:
   Match match_;

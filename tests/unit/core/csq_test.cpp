@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/io_manager.h"
+#include "support/tracked_irp.h"
 
 namespace irpfs {
 namespace {
@@ -39,18 +40,8 @@ NtStatus QueueDriverEntry(DriverObject* driver, std::string_view) {
   return NtStatus::Success;
 }
 
-// Counts completions per IRP; the queue tests check "exactly once" with it.
-struct Tracked {
-  Irp irp;
-  std::atomic<int> completions{0};
-  std::atomic<NtStatus> finalStatus{NtStatus::Pending};
-};
-
-void TrackCompletion(Irp* irp, void* context) {
-  auto* tracked = static_cast<Tracked*>(context);
-  tracked->finalStatus.store(irp->ioStatus.status);
-  tracked->completions.fetch_add(1);
-}
+using test_irp::TrackCompletion;
+using test_irp::Tracked;
 
 class CsqTest : public ::testing::Test {
  protected:

@@ -1,15 +1,13 @@
-// The cancel-safe queue the faults filter pends delayed IRPs in: the CSQ protocol of
-// core/csq.h over a list kept in due-time order, so the timer thread only ever looks at
-// the head (a FIFO like ListCancelSafeQueue would need a scan, as delays differ per
-// operation). IoCancelIrp on a queued IRP completes it with STATUS_CANCELLED at once,
-// on the canceling thread.
+// The cancel-safe queue the faults filter pends delayed IRPs in: core/csq.h's list queue
+// kept in due-time order, so the timer thread only ever looks at the head (a FIFO would
+// need a scan, as delays differ per operation). IoCancelIrp on a queued IRP completes it
+// with STATUS_CANCELLED at once, on the canceling thread.
 //
 // The due time of a queued IRP is in irp->driverContext[kDueSlot] (slots 0 and 1 are the
 // CSQ's own).
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 
 #include "core/csq.h"
 
@@ -17,7 +15,7 @@ namespace irpfs::faults {
 
 inline constexpr int kDueSlot = 2;
 
-class DelayQueue : public CancelSafeQueue {
+class DelayQueue : public ListCancelSafeQueue {
  public:
   static void SetDue(Irp* irp, uint64_t dueNs);
   static uint64_t Due(const Irp* irp);
@@ -32,18 +30,10 @@ class DelayQueue : public CancelSafeQueue {
   uint64_t NextDue();
 
  protected:
+  // After the last IRP due no later than this one: equal delays keep arrival order.
   NtStatus InsertIrp(Irp* irp, void* insertContext) override;
-  void RemoveIrp(Irp* irp) override;
   // peekContext: const uint64_t* now, or nullptr for any IRP.
   Irp* PeekNextIrp(Irp* irp, void* peekContext) override;
-  void AcquireLock() override { mutex_.lock(); }
-  void ReleaseLock() override { mutex_.unlock(); }
-  void CompleteCanceledIrp(Irp* irp) override;
-
- private:
-  std::mutex mutex_;
-  Irp* head_ = nullptr;  // earliest due first
-  Irp* tail_ = nullptr;
 };
 
 }  // namespace irpfs::faults
