@@ -208,6 +208,12 @@ class DispatcherImpl final : public FuseDispatcher {
   detail::Next StepGetlk(detail::Operation& op);
   detail::Next StepLseek(detail::Operation& op);
   detail::Next StepIoctl(detail::Operation& op);
+  // The steps UNLINK, RMDIR and RENAME share once op.fo is referenced: open op.name below
+  // it for DELETE (plus `createOptions`), set `infoClass` from `info` on that open, reply
+  // with nothing.
+  detail::Next StepSetInformationOnName(detail::Operation& op, uint32_t createOptions,
+                                        FileInformationClass infoClass, void* info,
+                                        uint32_t length);
 
   // Shared starts: READDIR/READDIRPLUS, SETLK/SETLKW.
   void QueryDirectory(detail::OpKind kind, const RequestContext& ctx, const fuse_read_in& in,

@@ -228,21 +228,29 @@ void DispatcherImpl::Rmdir(const RequestContext& ctx, std::string_view name, Rep
 }
 
 Next DispatcherImpl::StepRemove(Operation& op) {
+  if (op.step == 0) {
+    op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
+    if (op.fo == nullptr) return Fail(op, kStaleNode);
+    op.disposition.flags = disposition_flag::kDelete | disposition_flag::kPosixSemantics;
+  }
+  return StepSetInformationOnName(op, op.flags, FileInformationClass::FileDispositionInformationEx,
+                                  &op.disposition, sizeof op.disposition);
+}
+
+Next DispatcherImpl::StepSetInformationOnName(Operation& op, uint32_t createOptions,
+                                              FileInformationClass infoClass, void* info,
+                                              uint32_t length) {
   NtStatus status = op.irp.ioStatus.status;
   switch (op.step++) {
     case 0:
-      op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
-      if (op.fo == nullptr) return Fail(op, kStaleNode);
       detail::PrepareCreate(op, volume_, op.fo, op.name, access::kDelete | access::kReadAttributes,
-                            CreateDisposition::Open, create_option::kOpenReparsePoint | op.flags);
+                            CreateDisposition::Open,
+                            create_option::kOpenReparsePoint | createOptions);
       return Next::kSend;
     case 1:
       if (!NtSuccess(status)) return Fail(op, status);
       op.opened = TakeCreated(op);
-      op.disposition.flags = disposition_flag::kDelete | disposition_flag::kPosixSemantics;
-      detail::PrepareSetInformation(op, op.opened,
-                                    FileInformationClass::FileDispositionInformationEx,
-                                    &op.disposition, sizeof op.disposition);
+      detail::PrepareSetInformation(op, op.opened, infoClass, info, length);
       return Next::kSend;
     default:
       if (!NtSuccess(status)) return Fail(op, status);
@@ -275,28 +283,14 @@ void DispatcherImpl::Rename2(const RequestContext& ctx, const fuse_rename2_in& i
 }
 
 Next DispatcherImpl::StepRename(Operation& op) {
-  NtStatus status = op.irp.ioStatus.status;
-  switch (op.step++) {
-    case 0:
-      op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
-      op.fo2 = nodes_.Reference(NodeId{op.offset});
-      if (op.fo == nullptr || op.fo2 == nullptr) return Fail(op, kStaleNode);
-      detail::PrepareCreate(op, volume_, op.fo, op.name, access::kDelete | access::kReadAttributes,
-                            CreateDisposition::Open, create_option::kOpenReparsePoint);
-      return Next::kSend;
-    case 1:
-      if (!NtSuccess(status)) return Fail(op, status);
-      op.opened = TakeCreated(op);
-      op.rename = FileRenameInfo{op.flags, op.fo2, op.name2};
-      detail::PrepareSetInformation(op, op.opened, FileInformationClass::FileRenameInformationEx,
-                                    &op.rename, sizeof op.rename);
-      return Next::kSend;
-    default:
-      if (!NtSuccess(status)) return Fail(op, status);
-      ReleaseHeld(op);
-      op.reply.Empty();
-      return Next::kDone;
+  if (op.step == 0) {
+    op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
+    op.fo2 = nodes_.Reference(NodeId{op.offset});
+    if (op.fo == nullptr || op.fo2 == nullptr) return Fail(op, kStaleNode);
+    op.rename = FileRenameInfo{op.flags, op.fo2, op.name2};
   }
+  return StepSetInformationOnName(op, 0, FileInformationClass::FileRenameInformationEx, &op.rename,
+                                  sizeof op.rename);
 }
 
 // ---- LINK: a new name for an existing node, made on its node FileObject.
