@@ -1,93 +1,26 @@
-// A volume of the class driver over TestFs (or any mini), and helpers that send real
-// IRPs with IoAllocateIrp + IoCallDriverSynchronous.
+// A volume of the class driver over TestFs (or any mini); the IRP helpers are the shared
+// ones of support/volume_test.h.
 #pragma once
 
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <memory>
 #include <string>
 
 #include "core/io_manager.h"
 #include "fsclass/fs_class_driver.h"
+#include "support/volume_test.h"
 #include "test_fs.h"
 
 namespace irpfs::fsclass::testing {
 
-struct CreateArgs {
-  std::string name;
-  uint32_t access = access::kGenericRead;
-  uint32_t share = share::kAll;
-  CreateDisposition disposition = CreateDisposition::Open;
-  uint32_t options = 0;
-  uint32_t mode = 0;
-  uint32_t umask = 0;
-  uint32_t attributes = 0;
-  uint32_t openFlags = 0;
-  FileObject* related = nullptr;
-  std::string symlinkTarget;
-};
+using test_volume::CreateArgs;
+using test_volume::CreateOn;
+using test_volume::FillStack;
+using test_volume::Opened;
+using test_volume::SendIrp;
 
-struct Opened {
-  NtStatus status = NtStatus::Unsuccessful;
-  uint64_t info = 0;
-  FileObject* fo = nullptr;  // with one handle open on success
-};
-
-using FillStack = std::function<void(IoStackLocation*)>;
-
-// Sends one IRP to `device` and waits. The buffer is passed as METHOD_NEITHER.
-inline NtStatus SendIrp(DeviceObject* device, FileObject* fo, IrpMajor major, uint8_t minor,
-                        uint8_t flags, const FillStack& fill, void* buffer = nullptr,
-                        uint64_t* info = nullptr, Requestor requestor = {}) {
-  Irp* irp = IoAllocateIrp(device->stackSize);
-  irp->requestor = requestor;
-  irp->bufferMethod = BufferMethod::Neither;
-  irp->userBuffer = buffer;
-  IoStackLocation* sl = IoGetNextIrpStackLocation(irp);
-  sl->majorFunction = major;
-  sl->minorFunction = minor;
-  sl->flags = flags;
-  sl->fileObject = fo;
-  if (fill) fill(sl);
-  NtStatus s = IoCallDriverSynchronous(device, irp);
-  if (info) *info = irp->ioStatus.information;
-  IoFreeIrp(irp);
-  return s;
-}
-
-inline Opened CreateOn(DeviceObject* device, const CreateArgs& a, Requestor requestor = {}) {
-  Opened r;
-  FileObject* fo = IoCreateFileObject(device);
-  fo->fileName = a.name;
-  if (a.related) {
-    ObReferenceObject(a.related);
-    fo->relatedFileObject = a.related;
-  }
-  r.status = SendIrp(
-      device, fo, IrpMajor::Create, 0, 0,
-      [&](IoStackLocation* sl) {
-        CreateParameters& p = sl->parameters.create;
-        p.desiredAccess = access::MapGeneric(a.access);
-        p.shareAccess = a.share;
-        p.disposition = a.disposition;
-        p.options = a.options;
-        p.fileAttributes = a.attributes;
-        p.mode = a.mode;
-        p.umask = a.umask;
-        p.openFlags = a.openFlags;
-        p.symlinkTarget = a.symlinkTarget;
-      },
-      nullptr, &r.info, requestor);
-  if (NtSuccess(r.status)) {
-    ObOpenHandle(fo);
-    r.fo = fo;
-  }
-  ObDereferenceObject(fo);  // the creation reference; the handle keeps it alive
-  return r;
-}
-
-class FsClassTest : public ::testing::Test {
+class FsClassTest : public test_volume::VolumeTest {
  protected:
   virtual VolumeOptions Options() { return VolumeOptions{.name = "fsclass-test"}; }
 
@@ -105,15 +38,6 @@ class FsClassTest : public ::testing::Test {
     IoUnloadDriver(driver_);
   }
 
-  Opened Create(const CreateArgs& a, Requestor requestor = {}) {
-    return CreateOn(volume_, a, requestor);
-  }
-  // Opens and expects success.
-  FileObject* MustOpen(const CreateArgs& a) {
-    Opened r = Create(a);
-    EXPECT_EQ(r.status, NtStatus::Success) << a.name;
-    return r.fo;
-  }
   FileObject* MakeFile(const std::string& name, const std::string& content = "") {
     FileObject* fo = MustOpen({.name = name,
                                .access = access::kGenericRead | access::kGenericWrite,
@@ -126,66 +50,7 @@ class FsClassTest : public ::testing::Test {
                     .disposition = CreateDisposition::Create,
                     .options = create_option::kDirectoryFile}));
   }
-  static void Close(FileObject* fo) {
-    if (fo) ObCloseHandle(fo);
-  }
 
-  NtStatus Send(FileObject* fo, IrpMajor major, uint8_t minor, uint8_t flags, const FillStack& fill,
-                void* buffer = nullptr, uint64_t* info = nullptr) {
-    return SendIrp(volume_, fo, major, minor, flags, fill, buffer, info);
-  }
-
-  NtStatus Read(FileObject* fo, uint64_t offset, uint32_t length, std::string* out) {
-    out->assign(length, '\0');
-    uint64_t info = 0;
-    NtStatus s = Send(
-        fo, IrpMajor::Read, 0, 0,
-        [&](IoStackLocation* sl) {
-          sl->parameters.read.length = length;
-          sl->parameters.read.byteOffset = offset;
-        },
-        out->data(), &info);
-    out->resize(NtSuccess(s) ? info : 0);
-    return s;
-  }
-
-  NtStatus Write(FileObject* fo, uint64_t offset, const std::string& data, uint32_t flags = 0,
-                 uint64_t* written = nullptr) {
-    std::string copy = data;
-    return Send(
-        fo, IrpMajor::Write, 0, 0,
-        [&](IoStackLocation* sl) {
-          sl->parameters.write.length = static_cast<uint32_t>(copy.size());
-          sl->parameters.write.byteOffset = offset;
-          sl->parameters.write.flags = flags;
-        },
-        copy.data(), written);
-  }
-
-  template <class T>
-  NtStatus SetInfo(FileObject* fo, FileInformationClass cls, T value) {
-    return Send(
-        fo, IrpMajor::SetInformation, 0, 0,
-        [&](IoStackLocation* sl) {
-          sl->parameters.setFile.length = sizeof(T);
-          sl->parameters.setFile.fileInformationClass = cls;
-        },
-        &value);
-  }
-
-  template <class T>
-  NtStatus QueryInfo(FileObject* fo, FileInformationClass cls, T* out) {
-    return Send(
-        fo, IrpMajor::QueryInformation, 0, 0,
-        [&](IoStackLocation* sl) {
-          sl->parameters.queryFile.length = sizeof(T);
-          sl->parameters.queryFile.fileInformationClass = cls;
-        },
-        out);
-  }
-
-  DriverObject* driver_ = nullptr;
-  DeviceObject* volume_ = nullptr;
   std::shared_ptr<TestFs> fs_;
 };
 

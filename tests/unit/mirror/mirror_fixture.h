@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -20,25 +19,13 @@
 #include "drivers/mirror/mirror.h"
 #include "drivers/mirror/mirror_driver.h"
 #include "fsclass/fs_class_driver.h"
+#include "support/volume_test.h"
 
 namespace irpfs::mirror::testing {
 
-struct CreateArgs {
-  std::string name;
-  uint32_t access = access::kGenericRead;
-  CreateDisposition disposition = CreateDisposition::Open;
-  uint32_t options = 0;
-  uint32_t mode = 0;
-  uint32_t openFlags = 0;
-  std::string symlinkTarget;
-};
-
-struct Opened {
-  NtStatus status = NtStatus::Unsuccessful;
-  FileObject* fo = nullptr;  // one handle open on success
-};
-
-using FillStack = std::function<void(IoStackLocation*)>;
+using test_volume::CreateArgs;
+using test_volume::FillStack;
+using test_volume::Opened;
 
 inline std::string ReadHostFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -52,7 +39,7 @@ inline void WriteHostFile(const std::string& path, const std::string& content) {
   out << content;
 }
 
-class MirrorTest : public ::testing::Test {
+class MirrorTest : public test_volume::VolumeTest {
  public:
   void SetUp() override {
     char pattern[] = "/tmp/irpfs-mirror-XXXXXX";
@@ -84,73 +71,11 @@ class MirrorTest : public ::testing::Test {
 
   std::string Host(const std::string& relative) const { return source_ + "/" + relative; }
 
-  NtStatus Send(FileObject* fo, IrpMajor major, uint8_t minor, uint8_t flags, const FillStack& fill,
-                void* buffer = nullptr, uint64_t* info = nullptr) {
-    Irp* irp = IoAllocateIrp(volume_->stackSize);
-    irp->requestor = requestor_;
-    irp->bufferMethod = BufferMethod::Neither;
-    irp->userBuffer = buffer;
-    IoStackLocation* sl = IoGetNextIrpStackLocation(irp);
-    sl->majorFunction = major;
-    sl->minorFunction = minor;
-    sl->flags = flags;
-    sl->fileObject = fo;
-    if (fill) fill(sl);
-    NtStatus s = IoCallDriverSynchronous(volume_, irp);
-    if (info) *info = irp->ioStatus.information;
-    IoFreeIrp(irp);
-    return s;
-  }
-
-  Opened Create(const CreateArgs& a) {
-    Opened r;
-    FileObject* fo = IoCreateFileObject(volume_);
-    fo->fileName = a.name;
-    r.status = Send(fo, IrpMajor::Create, 0, 0, [&](IoStackLocation* sl) {
-      CreateParameters& p = sl->parameters.create;
-      p.desiredAccess = access::MapGeneric(a.access);
-      p.shareAccess = share::kAll;
-      p.disposition = a.disposition;
-      p.options = a.options;
-      p.mode = a.mode;
-      p.umask = 0;
-      p.openFlags = a.openFlags;
-      p.symlinkTarget = a.symlinkTarget;
-    });
-    if (NtSuccess(r.status)) {
-      ObOpenHandle(fo);
-      r.fo = fo;
-    }
-    ObDereferenceObject(fo);
-    return r;
-  }
-  FileObject* MustOpen(const CreateArgs& a) {
-    Opened r = Create(a);
-    EXPECT_EQ(r.status, NtStatus::Success) << a.name;
-    return r.fo;
-  }
   FileObject* OpenRW(const std::string& name,
                      CreateDisposition disposition = CreateDisposition::OpenIf) {
     return MustOpen({.name = name,
                      .access = access::kGenericRead | access::kGenericWrite | access::kDelete,
                      .disposition = disposition});
-  }
-  static void Close(FileObject* fo) {
-    if (fo) ObCloseHandle(fo);
-  }
-
-  NtStatus Read(FileObject* fo, uint64_t offset, uint32_t length, std::string* out) {
-    out->assign(length, '\0');
-    uint64_t info = 0;
-    NtStatus s = Send(
-        fo, IrpMajor::Read, 0, 0,
-        [&](IoStackLocation* sl) {
-          sl->parameters.read.length = length;
-          sl->parameters.read.byteOffset = offset;
-        },
-        out->data(), &info);
-    out->resize(NtSuccess(s) ? info : 0);
-    return s;
   }
   std::string ReadAll(FileObject* fo) {
     std::string out;
@@ -158,39 +83,6 @@ class MirrorTest : public ::testing::Test {
     return out;
   }
 
-  NtStatus Write(FileObject* fo, uint64_t offset, const std::string& data, uint32_t flags = 0) {
-    std::string copy = data;
-    return Send(
-        fo, IrpMajor::Write, 0, 0,
-        [&](IoStackLocation* sl) {
-          sl->parameters.write.length = static_cast<uint32_t>(copy.size());
-          sl->parameters.write.byteOffset = offset;
-          sl->parameters.write.flags = flags;
-        },
-        copy.data());
-  }
-
-  template <class T>
-  NtStatus SetInfo(FileObject* fo, FileInformationClass cls, T value) {
-    return Send(
-        fo, IrpMajor::SetInformation, 0, 0,
-        [&](IoStackLocation* sl) {
-          sl->parameters.setFile.length = sizeof(T);
-          sl->parameters.setFile.fileInformationClass = cls;
-        },
-        &value);
-  }
-  template <class T>
-  NtStatus QueryInfo(FileObject* fo, FileInformationClass cls, T* out,
-                     uint32_t length = sizeof(T)) {
-    return Send(
-        fo, IrpMajor::QueryInformation, 0, 0,
-        [&](IoStackLocation* sl) {
-          sl->parameters.queryFile.length = length;
-          sl->parameters.queryFile.fileInformationClass = cls;
-        },
-        out);
-  }
   FileStat Stat(FileObject* fo) {
     FileStat st;
     EXPECT_EQ(QueryInfo(fo, FileInformationClass::FileStatInformation, &st), NtStatus::Success);
@@ -205,10 +97,7 @@ class MirrorTest : public ::testing::Test {
   }
 
   std::string base_, source_, outside_;
-  DriverObject* driver_ = nullptr;
-  DeviceObject* volume_ = nullptr;
   MirrorFs* mirror_ = nullptr;
-  Requestor requestor_{};  // root, no pid: no supplementary groups
 };
 
 }  // namespace irpfs::mirror::testing
