@@ -1,7 +1,6 @@
 // memfs behind the class driver: real IRPs through IoCallDriverSynchronous.
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -9,11 +8,12 @@
 #include "drivers/memfs/memfs.h"
 #include "drivers/memfs/memfs_driver.h"
 #include "fsclass/fs_class_driver.h"
+#include "support/volume_test.h"
 
 namespace irpfs::memfs {
 namespace {
 
-using FillStack = std::function<void(IoStackLocation*)>;
+using test_volume::FillStack;
 
 class MemfsIrpTest : public ::testing::Test {
  protected:
@@ -29,23 +29,11 @@ class MemfsIrpTest : public ::testing::Test {
     IoUnloadDriver(driver_);
   }
 
+  // IRPs come from uid/gid 1000, a caller that is not root.
   NtStatus Send(FileObject* fo, IrpMajor major, uint8_t minor, uint8_t flags, const FillStack& fill,
                 void* buffer = nullptr, uint64_t* info = nullptr) {
-    Irp* irp = IoAllocateIrp(volume_->stackSize);
-    irp->requestor.uid = 1000;
-    irp->requestor.gid = 1000;
-    irp->bufferMethod = BufferMethod::Neither;
-    irp->userBuffer = buffer;
-    IoStackLocation* sl = IoGetNextIrpStackLocation(irp);
-    sl->majorFunction = major;
-    sl->minorFunction = minor;
-    sl->flags = flags;
-    sl->fileObject = fo;
-    if (fill) fill(sl);
-    NtStatus s = IoCallDriverSynchronous(volume_, irp);
-    if (info) *info = irp->ioStatus.information;
-    IoFreeIrp(irp);
-    return s;
+    return test_volume::SendIrp(volume_, fo, major, minor, flags, fill, buffer, info,
+                                Requestor{.pid = 0, .uid = 1000, .gid = 1000});
   }
 
   // Opens `path` (absolute); on success the file object has one handle.
