@@ -51,7 +51,7 @@ LockWaiters::~LockWaiters() {
   changed_.wait(lock, [&] { return threads_ == 0; });
 }
 
-NtStatus LockWaiters::Start(Irp* irp, const void* open, BlockingCall call, Granted granted) {
+NtStatus LockWaiters::Start(Irp* irp, const void* open, BlockingCall call) {
   auto wait = std::make_shared<Wait>();
   wait->irp = irp;
   wait->open = open;
@@ -70,8 +70,8 @@ NtStatus LockWaiters::Start(Irp* irp, const void* open, BlockingCall call, Grant
     wait->cancelSeen = true;
   }
   try {
-    std::thread([this, wait, call = std::move(call), granted = std::move(granted)]() mutable {
-      Run(wait, std::move(call), std::move(granted));
+    std::thread([this, wait, call = std::move(call)]() mutable {
+      Run(wait, std::move(call));
     }).detach();
   } catch (...) {
     // No thread: fail the lock rather than leave the IRP hanging.
@@ -95,7 +95,7 @@ void LockWaiters::Finish(const std::shared_ptr<Wait>& wait, NtStatus status) {
   changed_.notify_all();
 }
 
-void LockWaiters::Run(std::shared_ptr<Wait> wait, BlockingCall call, Granted granted) {
+void LockWaiters::Run(std::shared_ptr<Wait> wait, BlockingCall call) {
   // Workers of the transport may block signals; this thread must be reachable by one.
   sigset_t wake;
   sigemptyset(&wake);
@@ -118,11 +118,9 @@ void LockWaiters::Run(std::shared_ptr<Wait> wait, BlockingCall call, Granted gra
     changed_.notify_all();
     if (result != -EINTR) break;
   }
-  if (result == 0 && granted) granted();
-  // What the calls hold (an open's descriptor use, say) goes before the IRP completes: the
-  // completion may close the open and free what they point to.
+  // What the call holds (an open's descriptor use, say) goes before the IRP completes: the
+  // completion may close the open and free what it points to.
   call = nullptr;
-  granted = nullptr;
   Finish(wait, result == -EINTR ? NtStatus::Cancelled : StatusOfCall(result));
 }
 

@@ -43,8 +43,6 @@ class LockWaiters {
   // The blocking call: 0 when granted, -errno on failure (-EINTR: interrupted). It runs on
   // the waiter thread, again after an interruption that was no cancel.
   using BlockingCall = std::function<int()>;
-  // Runs when the call succeeded, on the waiter thread before the IRP completes.
-  using Granted = std::function<void()>;
 
   LockWaiters();
   // Cancels every wait and waits for the threads to end.
@@ -56,7 +54,7 @@ class LockWaiters {
   // `open` names the open the wait belongs to (for CancelOpen). Always returns
   // STATUS_PENDING: from here on the IRP is the waiter's (an IRP canceled already
   // completes with STATUS_CANCELLED at once, on the thread).
-  NtStatus Start(Irp* irp, const void* open, BlockingCall call, Granted granted);
+  NtStatus Start(Irp* irp, const void* open, BlockingCall call);
   // Cancels the waits of one open (its CLEANUP) and returns once none of them is still in
   // its blocking call (a grant that won the race has happened by then).
   void CancelOpen(const void* open);
@@ -77,7 +75,7 @@ class LockWaiters {
   };
 
   static void CancelRoutine(DeviceObject* device, Irp* irp);
-  void Run(std::shared_ptr<Wait> wait, BlockingCall call, Granted granted);
+  void Run(std::shared_ptr<Wait> wait, BlockingCall call);
   // Takes the cancel routine back (waiting for one that runs), unlists the wait, completes
   // its IRP with `status`, and ends the thread's claim on this object.
   void Finish(const std::shared_ptr<Wait>& wait, NtStatus status);

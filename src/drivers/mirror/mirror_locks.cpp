@@ -107,9 +107,8 @@ NtStatus MirrorFs::FlockLock(const OperationContext& ctx, void* openContext,
       if (r == 0) return NtStatus::Success;
       if (!Refused(-r)) return host::HostStatus(-r);
       if (!request.wait) return NtStatus::LockNotGranted;
-      return lockWaiters_.Start(
-          ctx.irp, openContext, [open, fd, operation] { return FlockCall(fd, operation); },
-          nullptr);
+      return lockWaiters_.Start(ctx.irp, openContext,
+                                [open, fd, operation] { return FlockCall(fd, operation); });
     }
     default:
       // Nobody asks what flock locks exist (there is no F_GETLK for them), nor keys.
@@ -168,9 +167,9 @@ NtStatus MirrorFs::TakeRecordLock(const OperationContext& ctx, Node* node, void*
   // Counts as held from now on, so a refused attempt of the same owner meanwhile does not
   // take the descriptor away from under the wait.
   node->lockOwners.SetPid(request.owner, request.pid);
-  return lockWaiters_.Start(
-      ctx.irp, openContext,
-      [fd, range]() mutable { return OfdCall(fd->get(), F_OFD_SETLKW, &range); }, nullptr);
+  return lockWaiters_.Start(ctx.irp, openContext, [fd, range]() mutable {
+    return OfdCall(fd->get(), F_OFD_SETLKW, &range);
+  });
 }
 
 NtStatus MirrorFs::QueryRecordLock(Node* node, void* openContext, const LockRequest& request,
