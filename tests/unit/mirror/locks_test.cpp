@@ -122,6 +122,13 @@ class MirrorLockTest : public MirrorTest {
     return fl.l_type;
   }
 
+  static size_t OpenDescriptors() {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+      ++n;
+    return n;
+  }
+
   FileObject* a_ = nullptr;
   FileObject* b_ = nullptr;
   int host_ = -1;
@@ -188,11 +195,24 @@ TEST_F(MirrorLockTest, OneOwnerThroughTwoOpensNeverConflicts) {
 }
 
 TEST_F(MirrorLockTest, UnlockAllOfTheOwnerReleasesOnTheHost) {
+  size_t before = OpenDescriptors();
   EXPECT_EQ(Lock(a_, 0, 10, 5, kExclusive | kNoWait), NtStatus::Success);
   EXPECT_EQ(Lock(a_, 50, 10, 5, kNoWait), NtStatus::Success);
+  EXPECT_EQ(OpenDescriptors(), before + 1);  // one descriptor for the owner
   EXPECT_EQ(HostSetlk({F_WRLCK, 0, 0}), EAGAIN);
   EXPECT_EQ(UnlockAll(b_, 5), NtStatus::Success);  // FLUSH of the owner, through any open
   EXPECT_EQ(HostSetlk({F_WRLCK, 0, 0}), 0);
+  EXPECT_EQ(OpenDescriptors(), before);  // and it is gone
+}
+
+TEST_F(MirrorLockTest, OwnerDescriptorGoesWithItsLastLockOrARefusal) {
+  size_t before = OpenDescriptors();
+  EXPECT_EQ(Lock(a_, 10, 10, 5, kExclusive | kNoWait), NtStatus::Success);
+  EXPECT_EQ(Unlock(a_, 0, UINT64_MAX, 5), NtStatus::Success);  // F_UNLCK of the whole file
+  EXPECT_EQ(OpenDescriptors(), before);
+  ASSERT_EQ(HostSetlk({F_WRLCK, 0, 0}), 0);
+  EXPECT_EQ(Lock(a_, 0, 10, 6, kNoWait), NtStatus::LockNotGranted);
+  EXPECT_EQ(OpenDescriptors(), before);  // a first attempt that failed keeps nothing
 }
 
 TEST_F(MirrorLockTest, FileObjectLocksGoAtCleanup) {
