@@ -133,8 +133,17 @@ struct DeviceIoControlParameters {
   const void* type3InputBuffer;  // input for METHOD_NEITHER and the in-process transport
 };
 
+// Which lock space a LOCK_CONTROL addresses. Linux keeps flock(2) locks and POSIX (fcntl)
+// record locks apart: a flock never conflicts with a record lock on the same file, so the
+// two live in separate tables.
+enum class LockSpace : uint8_t {
+  kRange = 0,  // byte ranges owned by `owner`: NT LockFileEx and POSIX fcntl locks
+  kFlock = 1,  // flock(2): the whole file, owned by the open (file object); range and owner
+               // are ignored
+};
+
 // Byte-range locks. length == UINT64_MAX means "to the end of the file, however it grows".
-// owner is the lock owner (FUSE lock_owner, or the file object for NT-style locks);
+// owner is the lock owner (FUSE lock_owner, or 0 for the file object: NT-style locks);
 // pid is reported to F_GETLK callers.
 struct LockControlParameters {
   uint64_t length;
@@ -142,6 +151,7 @@ struct LockControlParameters {
   uint64_t byteOffset;
   uint64_t owner;
   pid_t pid;
+  LockSpace space;
 };
 
 // Output of minor::kQueryLock in the IRP's buffer.

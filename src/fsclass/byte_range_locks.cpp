@@ -26,10 +26,17 @@ LockRange LockRangeOfIrp(Irp* irp) {
   const IoStackLocation* sl = IoGetCurrentIrpStackLocation(irp);
   const LockControlParameters& p = sl->parameters.lockControl;
   LockRange r;
-  r.start = p.byteOffset;
-  bool toEnd = p.length == kLockToEnd || p.byteOffset + p.length < p.byteOffset;
-  r.end = toEnd ? kLockToEnd : p.byteOffset + p.length;
-  r.owner = p.owner ? p.owner : reinterpret_cast<uintptr_t>(sl->fileObject);
+  if (p.space == LockSpace::kFlock) {
+    // flock(2) has no range and belongs to the open file description: the file object.
+    r.start = 0;
+    r.end = kLockToEnd;
+    r.owner = reinterpret_cast<uintptr_t>(sl->fileObject);
+  } else {
+    r.start = p.byteOffset;
+    bool toEnd = p.length == kLockToEnd || p.byteOffset + p.length < p.byteOffset;
+    r.end = toEnd ? kLockToEnd : p.byteOffset + p.length;
+    r.owner = p.owner ? p.owner : reinterpret_cast<uintptr_t>(sl->fileObject);
+  }
   r.fileObject = sl->fileObject;
   r.key = p.key;
   r.pid = p.pid;

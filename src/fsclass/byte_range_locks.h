@@ -1,5 +1,7 @@
 // Byte-range locks of one file, with POSIX semantics (fcntl F_SETLK/F_SETLKW/F_GETLK),
-// which also serve NT's LockFileEx for the cases NT and POSIX agree on.
+// which also serve NT's LockFileEx for the cases NT and POSIX agree on. An FCB keeps two
+// of these tables, one per LockSpace: record locks, and flock(2) locks (whole-file ranges
+// owned by the file object), so the two kinds never conflict with each other, as on Linux.
 //
 // A lock belongs to an owner (LockControlParameters.owner; 0 means "the file object",
 // NT's notion). Locks of the same owner never conflict: a new lock replaces the owner's
@@ -44,7 +46,8 @@ struct LockRange {
   bool exclusive = false;
 };
 
-// The range and owner a LOCK_CONTROL IRP's current stack location names.
+// The range and owner a LOCK_CONTROL IRP's current stack location names (for
+// LockSpace::kFlock: the whole file, owned by the file object).
 LockRange LockRangeOfIrp(Irp* irp);
 
 class ByteRangeLocks {

@@ -71,6 +71,15 @@ void CleanupOpen(VolumeContext& volume, const OperationContext& ctx, FileObject*
   if (ccb->cleanedUp.exchange(true, std::memory_order_acq_rel)) return;
   fcb->locks.CancelWaiters(fo);
   fcb->locks.UnlockFileObject(fo);
+  fcb->flockLocks.CancelWaiters(fo);
+  fcb->flockLocks.UnlockFileObject(fo);
+  // A mini that keeps locks drops the NT-style ones (owned by the file object) here and
+  // the rest of the open's lock state in its Cleanup.
+  LockRequest unlock;
+  unlock.minor = minor::kUnlockAll;
+  unlock.owner = reinterpret_cast<uintptr_t>(fo);
+  unlock.end = kLockToEnd;
+  Guarded([&] { return volume.mini().Lock(ctx, fcb->node, ccb->openContext, unlock, nullptr); });
   GuardedVoid([&] { volume.mini().Cleanup(ctx, fcb->node, ccb->openContext); });
   EndOpen(volume, ctx, fcb, ShareRequestOf(*fo), ccb);
 }

@@ -51,7 +51,8 @@ class Fcb {
   Fcb* deleteParent = nullptr;  // referenced; the name the delete will remove
   std::string deleteName;
 
-  ByteRangeLocks locks;  // its own lock
+  ByteRangeLocks locks;       // record locks (LockSpace::kRange); its own lock
+  ByteRangeLocks flockLocks;  // flock(2) locks (LockSpace::kFlock); its own lock
 
  private:
   friend class FcbTable;

@@ -116,6 +116,11 @@ NtStatus MiniFileSystem::SetEa(const OperationContext&, NodeRef, std::string_vie
   return kUnsupported;
 }
 
+NtStatus MiniFileSystem::Lock(const OperationContext&, NodeRef, void*, const LockRequest&,
+                              LockConflictInfo*) {
+  return kUnsupported;
+}
+
 NtStatus MiniFileSystem::DeviceControl(const OperationContext&, NodeRef, void*, uint32_t,
                                        const void*, uint32_t, void*, uint32_t, uint32_t*) {
   return kUnsupported;

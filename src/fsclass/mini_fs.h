@@ -49,6 +49,19 @@ struct NewNodeSpec {
   std::string_view symlinkTarget;  // S_IFLNK only
 };
 
+// One LOCK_CONTROL for a mini that keeps locks itself (MiniFileSystem::Lock).
+struct LockRequest {
+  uint8_t minor = 0;  // minor::kLock, kUnlockSingle, kUnlockAll, kUnlockAllByKey, kQueryLock
+  LockSpace space = LockSpace::kRange;
+  uint64_t start = 0;
+  uint64_t end = 0;    // exclusive; UINT64_MAX = to the end of the file however it grows
+  uint64_t owner = 0;  // never 0: an NT-style lock's owner is its file object's address
+  uint32_t key = 0;
+  pid_t pid = 0;           // of the requesting process, for F_GETLK answers
+  bool exclusive = false;  // kLock, kQueryLock: a write lock
+  bool wait = false;       // kLock: block until granted (F_SETLKW, flock without LOCK_NB)
+};
+
 // Receives directory entries; returns false when the caller's buffer is full (the entry
 // was not taken, the enumeration stops and resumes at that entry next time).
 class DirectoryFiller {
@@ -141,6 +154,17 @@ class MiniFileSystem {
   // flags: ea_flag:: bits (kCreate, kReplace, kRemove).
   virtual NtStatus SetEa(const OperationContext& ctx, NodeRef node, std::string_view name,
                          const void* value, uint32_t valueLength, uint32_t flags);
+
+  // ---- Locks the file system keeps itself (the mirror hands them to the host, so host
+  // processes see them). Default STATUS_INVALID_DEVICE_REQUEST: the class driver keeps the
+  // locks in its own tables (byte_range_locks.h), as for memfs; a mini may also answer so
+  // for some opens only. kLock: SUCCESS or STATUS_LOCK_NOT_GRANTED; with request.wait the
+  // mini may instead mark ctx.irp pending and return STATUS_PENDING: it then owns the IRP
+  // and completes it once (SUCCESS when granted, STATUS_CANCELLED on IoCancelIrp or at the
+  // open's Cleanup). kQueryLock fills *conflict. kUnlockAll releases the owner's locks in
+  // request.space; the class driver sends it for the file object at CLEANUP (NT locks).
+  virtual NtStatus Lock(const OperationContext& ctx, NodeRef node, void* openContext,
+                        const LockRequest& request, LockConflictInfo* conflict);
 
   // ---- Anything else.
   virtual NtStatus DeviceControl(const OperationContext& ctx, NodeRef node, void* openContext,

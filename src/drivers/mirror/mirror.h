@@ -20,6 +20,7 @@
 // (node.h); the node table's and the device index's mutexes are leaves.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -31,6 +32,7 @@
 #include <unordered_map>
 
 #include "drivers/mirror/identity.h"
+#include "drivers/mirror/lock_waiters.h"
 #include "drivers/mirror/mirror_options.h"
 #include "drivers/mirror/node.h"
 #include "drivers/mirror/open_file.h"
@@ -113,6 +115,13 @@ class MirrorFs final : public fsclass::MiniFileSystem {
   NtStatus SetEa(const fsclass::OperationContext& ctx, fsclass::NodeRef node, std::string_view name,
                  const void* value, uint32_t valueLength, uint32_t flags) override;
 
+  // Host locks (mirror_locks.cpp): record locks as OFD locks per (node, lock owner), flock
+  // on the open's descriptor; other node types fall back to the class driver's tables.
+  NtStatus Lock(const fsclass::OperationContext& ctx, fsclass::NodeRef node, void* openContext,
+                const fsclass::LockRequest& request, LockConflictInfo* conflict) override;
+  // Blocking lock waits not completed yet, for tests.
+  size_t PendingLockWaits();
+
  private:
   MirrorFs(const MirrorOptions& options, Node* root);
 
@@ -156,6 +165,22 @@ class MirrorFs final : public fsclass::MiniFileSystem {
     return -ENOENT;
   }
 
+  // mirror_locks.cpp.
+  NtStatus FlockLock(const fsclass::OperationContext& ctx, void* openContext,
+                     const fsclass::LockRequest& request);
+  NtStatus RecordLock(const fsclass::OperationContext& ctx, Node* node, void* openContext,
+                      const fsclass::LockRequest& request, LockConflictInfo* conflict);
+  NtStatus TakeRecordLock(const fsclass::OperationContext& ctx, Node* node, void* openContext,
+                          const fsclass::LockRequest& request);
+  NtStatus QueryRecordLock(Node* node, void* openContext, const fsclass::LockRequest& request,
+                           LockConflictInfo* conflict);
+  // The owner's lock descriptor on the node, opened at its first lock; null with *error.
+  std::shared_ptr<HostFd> LockOwnerFd(Node* node, uint64_t owner, void* openContext, int* error);
+  // The pid to report for a conflicting OFD lock (whose l_pid the host gives as -1).
+  pid_t HolderPid(Node* node, uint64_t asker, const struct flock& found);
+  // At the open's CLEANUP: its lock waits are canceled and its flock released.
+  void CleanupLocks(void* openContext);
+
   const MirrorOptions options_;
   IdentitySwitcher identity_;
   NodeTable table_;
@@ -164,6 +189,9 @@ class MirrorFs final : public fsclass::MiniFileSystem {
 
   std::mutex devicesMutex_;
   std::unordered_map<dev_t, uint64_t> deviceIndex_;  // devices below the root, by index
+
+  // Last, so it goes first: its destructor waits for the waiter threads.
+  LockWaiters lockWaiters_;
 };
 
 // A name component the mirror passes to the host, NUL-terminated: not empty, not "." or

@@ -138,6 +138,7 @@ NtStatus MirrorFs::Open(const OperationContext& ctx, NodeRef nodeRef, uint32_t g
 }
 
 void MirrorFs::Cleanup(const OperationContext&, NodeRef, void* openContext) {
+  CleanupLocks(openContext);
   if (auto* open = static_cast<OpenFile*>(openContext)) open->Cleanup();
 }
 

@@ -26,6 +26,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "drivers/mirror/lock_owners.h"
+
 namespace irpfs::mirror {
 
 class NodeTable;
@@ -42,6 +44,10 @@ class Node {
   const ino_t ino;
   const uint32_t type;  // S_IFMT bits; an inode never changes type
   const uint64_t fileId;
+
+  // The host descriptors holding this node's POSIX locks, one per lock owner; they go
+  // with the node.
+  LockOwners lockOwners;
 
   bool isDirectory() const { return type == 0040000; }
   bool isRegular() const { return type == 0100000; }

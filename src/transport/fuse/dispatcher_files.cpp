@@ -22,21 +22,17 @@ using detail::OpKind;
 
 namespace {
 
-// flock(2) locks belong to the open, POSIX locks to the kernel's lock owner; the top bit
-// keeps the two owner spaces apart.
-constexpr uint64_t kFlockOwnerBit = 1ull << 63;
-
-uint64_t LockOwner(const fuse_lk_in& in) {
-  return (in.lk_flags & kLkFlock) ? (in.fh | kFlockOwnerBit) : in.owner;
-}
-
+// flock(2) locks belong to the open (the file object the fh names: owner 0) and live in
+// their own space, so they never meet the POSIX locks of the kernel's lock owners.
 void FillLockParameters(IoStackLocation* location, const fuse_lk_in& in) {
   LockControlParameters& lock = location->parameters.lockControl;
+  bool flock = (in.lk_flags & kLkFlock) != 0;
   lock.byteOffset = in.lk.start;
   lock.length = detail::LockLength(in.lk);
   lock.key = 0;
-  lock.owner = LockOwner(in);
+  lock.owner = flock ? 0 : in.owner;
   lock.pid = static_cast<pid_t>(in.lk.pid);
+  lock.space = flock ? LockSpace::kFlock : LockSpace::kRange;
 }
 
 }  // namespace
@@ -182,11 +178,14 @@ void DispatcherImpl::Flush(const RequestContext& ctx, const fuse_flush_in& in, R
   lock.key = 0;
   lock.owner = in.lock_owner;
   lock.pid = static_cast<pid_t>(ctx.pid);
+  lock.space = LockSpace::kRange;
   Start(op);
 }
 
 // ---- RELEASE, RELEASEDIR: the handle closes (CLEANUP, then CLOSE at the last
-// reference; CLEANUP completes IRPs still pending on the open and drops its locks).
+// reference; CLEANUP completes IRPs still pending on the open and drops its locks, which
+// covers FUSE_RELEASE_FLOCK_UNLOCK: flock locks belong to the open, nothing else holds
+// them).
 
 void DispatcherImpl::Release(const RequestContext&, const fuse_release_in& in, Reply reply) {
   FileObject* fileObject = handles_.Remove(FileHandle{in.fh});
@@ -266,8 +265,10 @@ Next DispatcherImpl::StepLseek(Operation& op) {
   return Next::kDone;
 }
 
-// ---- Byte-range locks: LOCK_CONTROL. SETLKW pends in the class driver until granted,
-// or until FUSE_INTERRUPT cancels it (STATUS_CANCELLED -> EINTR).
+// ---- Byte-range locks: LOCK_CONTROL. SETLKW pends in the class driver (or in a mini
+// that keeps host locks) until granted, or until FUSE_INTERRUPT cancels it
+// (STATUS_CANCELLED -> EINTR). flock arrives as SETLK(W) with FUSE_LK_FLOCK; its unlock
+// is SETLK F_UNLCK with the same flag.
 
 void DispatcherImpl::Getlk(const RequestContext& ctx, const fuse_lk_in& in, Reply reply) {
   Operation* op = Begin(OpKind::kGetlk, ctx, std::move(reply));

@@ -49,12 +49,22 @@ now_ms() {
 }
 
 # mount_daemon IRPFS [ARGS...]: `irpfs mount memfs MNT ARGS` in daemon mode; sets daemon_pid
-# from the line the tool prints ("... (pid N, log ...)").
+# from the line the tool prints ("... (pid N, log ...)"). With MOUNT_KIND=mirror it mounts
+# `irpfs mount mirror SOURCE MNT ARGS` instead, over a fresh directory it puts in
+# mirror_source (removed at exit).
+mirror_source=
 mount_daemon() {
   local irpfs=$1
   shift
+  local what=(memfs)
+  if [[ "${MOUNT_KIND:-memfs}" == mirror ]]; then
+    mirror_source=$(mktemp -d "${TMPDIR:-/tmp}/irpfs-robust-src.XXXXXX")
+    chmod 755 "$mirror_source"
+    scratch_paths+=("$mirror_source")
+    what=(mirror "$mirror_source")
+  fi
   local out
-  out=$("$irpfs" mount memfs "$mnt" "$@" 2>&1) || fail "irpfs mount failed: $out"
+  out=$("$irpfs" mount "${what[@]}" "$mnt" "$@" 2>&1) || fail "irpfs mount failed: $out"
   daemon_pid=$(sed -n 's/.*(pid \([0-9]*\),.*/\1/p' <<<"$out")
   [[ -n "$daemon_pid" ]] || fail "no pid in the mount output: $out"
   local log

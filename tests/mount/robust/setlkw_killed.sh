@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # setlkw_killed.sh IRPFS FCNTL_LOCK: a process blocked in fcntl(F_SETLKW) on a memfs file
-# is killed with SIGKILL, round after round, on a mount with --threads 2.
+# (a mirror file with MOUNT_KIND=mirror: the wait is then a host F_OFD_SETLKW) is killed
+# with SIGKILL, round after round, on a mount with --threads 2.
 #
 # Each round: A holds a write lock; B blocks in F_SETLKW on the same range; kill -9 B.
 # Proves per round: B dies promptly (the kernel's FUSE_INTERRUPT for B's SETLKW was

@@ -1,5 +1,5 @@
-// IRP_MJ_LOCK_CONTROL: POSIX byte-range locks, blocking locks, cancel, cleanup, and NT
-// mandatory locking of READ/WRITE.
+// IRP_MJ_LOCK_CONTROL: POSIX byte-range locks, flock locks in their own space, blocking
+// locks, cancel, cleanup, and NT mandatory locking of READ/WRITE.
 #include <chrono>
 #include <thread>
 
@@ -49,6 +49,14 @@ class LockTest : public FsClassTest {
                   [&](IoStackLocation* sl) { FillLock(sl, offset, length, owner); }, &info),
               NtStatus::Success);
     return info;
+  }
+
+  // flock(2): the whole file, owned by the open; `owner` is sent to show it is ignored.
+  NtStatus Flock(FileObject* fo, uint8_t minor, uint8_t flags, uint64_t owner = 9) {
+    return Send(fo, IrpMajor::LockControl, minor, flags, [&](IoStackLocation* sl) {
+      FillLock(sl, 0, 1, owner);
+      sl->parameters.lockControl.space = LockSpace::kFlock;
+    });
   }
 
   // A blocking lock sent without waiting; the IRP completes later (done flag).
@@ -173,6 +181,61 @@ TEST_F(LockTest, UnlockAllByOwner) {
                  [](IoStackLocation* sl) { sl->parameters.lockControl.owner = 1; }),
             NtStatus::Success);
   EXPECT_EQ(Lock(b_, 0, 30, 2, kExclusive | kNoWait), NtStatus::Success);
+}
+
+TEST_F(LockTest, FlockAndRecordLocksNeverConflict) {
+  // Linux keeps the two apart: a write lock on every byte leaves flock free, and back.
+  EXPECT_EQ(Lock(a_, 0, UINT64_MAX, 1, kExclusive | kNoWait), NtStatus::Success);
+  EXPECT_EQ(Flock(b_, minor::kLock, kExclusive | kNoWait), NtStatus::Success);
+  EXPECT_EQ(Lock(b_, 0, 10, 2, kNoWait), NtStatus::LockNotGranted);       // records still conflict
+  EXPECT_EQ(Flock(a_, minor::kLock, kNoWait), NtStatus::LockNotGranted);  // and flocks too
+  EXPECT_EQ(Flock(b_, minor::kUnlockSingle, 0), NtStatus::Success);
+  EXPECT_EQ(Flock(a_, minor::kLock, kNoWait), NtStatus::Success);
+}
+
+TEST_F(LockTest, FlockBelongsToTheOpenNotToTheOwner) {
+  EXPECT_EQ(Flock(a_, minor::kLock, kExclusive | kNoWait, 7), NtStatus::Success);
+  // The same owner through another open conflicts (flock is per open file description)...
+  EXPECT_EQ(Flock(b_, minor::kLock, kExclusive | kNoWait, 7), NtStatus::LockNotGranted);
+  // ...and the open itself converts its lock, whatever owner it names.
+  EXPECT_EQ(Flock(a_, minor::kLock, kNoWait, 8), NtStatus::Success);
+  EXPECT_EQ(Flock(b_, minor::kLock, kNoWait, 7), NtStatus::Success);  // shared + shared
+}
+
+TEST_F(LockTest, RecordLocksOfOneOwnerThroughTwoOpensNeverConflict) {
+  EXPECT_EQ(Lock(a_, 0, 100, 5, kExclusive | kNoWait), NtStatus::Success);
+  EXPECT_EQ(Lock(b_, 50, 100, 5, kExclusive | kNoWait), NtStatus::Success);
+  EXPECT_EQ(Lock(b_, 120, 1, 6, kNoWait), NtStatus::LockNotGranted);
+  EXPECT_EQ(Lock(a_, 120, 1, 6, kNoWait), NtStatus::LockNotGranted);
+}
+
+TEST_F(LockTest, BlockingFlockWaitsForTheOtherOpen) {
+  FileObject* c = MustOpen({.name = "/f"});
+  EXPECT_EQ(Flock(c, minor::kLock, kExclusive | kNoWait), NtStatus::Success);
+  Irp* irp = IoAllocateIrp(volume_->stackSize);
+  IoStackLocation* sl = IoGetNextIrpStackLocation(irp);
+  sl->majorFunction = IrpMajor::LockControl;
+  sl->minorFunction = minor::kLock;
+  sl->flags = kExclusive;
+  sl->fileObject = a_;
+  sl->parameters.lockControl.space = LockSpace::kFlock;
+  EXPECT_EQ(IoCallDriver(volume_, irp), NtStatus::Pending);
+  EXPECT_TRUE(StillPending(irp));
+  // A record lock is no help and no obstacle.
+  EXPECT_EQ(Lock(b_, 0, 10, 3, kExclusive | kNoWait), NtStatus::Success);
+  EXPECT_TRUE(StillPending(irp));
+  Close(c);  // its flock goes with its last handle
+  EXPECT_EQ(Finish(irp), NtStatus::Success);
+  EXPECT_EQ(Flock(b_, minor::kLock, kNoWait), NtStatus::LockNotGranted);
+}
+
+TEST_F(LockTest, UnknownLockSpaceIsInvalid) {
+  EXPECT_EQ(Send(a_, IrpMajor::LockControl, minor::kLock, kNoWait,
+                 [](IoStackLocation* sl) {
+                   FillLock(sl, 0, 1, 1);
+                   sl->parameters.lockControl.space = static_cast<LockSpace>(7);
+                 }),
+            NtStatus::InvalidParameter);
 }
 
 TEST_F(LockTest, AdvisoryByDefault) {

@@ -157,5 +157,28 @@ TEST_F(LockTest, FlockLocksBelongToTheOpen) {
   EXPECT_EQ(Setlk(b).error, EAGAIN);
 }
 
+TEST_F(LockTest, FlockAndPosixLocksNeverMeet) {
+  // As on Linux: a POSIX write lock over the whole file leaves flock free, and back.
+  ASSERT_EQ(Setlk(LockIn(fhA_, kOwnerA, F_WRLCK, 0, kToEnd)).error, 0);
+  fuse_lk_in flockB = LockIn(fhB_, kOwnerB, F_WRLCK, 0, kToEnd);
+  flockB.lk_flags = kLkFlock;
+  ASSERT_EQ(Setlk(flockB).error, 0);
+  EXPECT_EQ(Setlk(LockIn(fhB_, kOwnerB, F_RDLCK, 0, 10)).error, EAGAIN);
+  // FLUSH of owner B drops its POSIX locks (none), not the flock of B's open.
+  ConnectionInfo info;
+  info.flags = init_flag::kPosixLocks;
+  dispatcher().Init(info);
+  RequestContext ctx = Ctx(Opcode::kFlush, file_);
+  dispatcher().Flush(ctx, fuse_flush_in{fhB_, 0, 0, kOwnerB}, NewReply(ctx));
+  ASSERT_EQ(Receive().error, 0);
+  fuse_lk_in flockA = LockIn(fhA_, kOwnerA, F_RDLCK, 0, kToEnd);
+  flockA.lk_flags = kLkFlock;
+  EXPECT_EQ(Setlk(flockA).error, EAGAIN);
+  // flock's unlock is SETLK F_UNLCK with the flag.
+  flockB.lk.type = F_UNLCK;
+  ASSERT_EQ(Setlk(flockB).error, 0);
+  EXPECT_EQ(Setlk(flockA).error, 0);
+}
+
 }  // namespace
 }  // namespace irpfs::fuse::testing
