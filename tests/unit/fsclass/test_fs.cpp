@@ -156,11 +156,11 @@ NtStatus TestFs::Write(const OperationContext&, NodeRef node, void*, const void*
 }
 
 NtStatus TestFs::CopyRange(const OperationContext& ctx, NodeRef srcNode, void* srcOpen,
-                           uint64_t srcOffset, NodeRef dstNode, void* dstOpen,
-                           uint64_t dstOffset, uint64_t length, uint64_t* copied) {
+                           uint64_t srcOffset, NodeRef dstNode, void* dstOpen, uint64_t dstOffset,
+                           uint64_t length, uint64_t* copied) {
   if (copyUnsupported) {
-    return MiniFileSystem::CopyRange(ctx, srcNode, srcOpen, srcOffset, dstNode, dstOpen,
-                                     dstOffset, length, copied);
+    return MiniFileSystem::CopyRange(ctx, srcNode, srcOpen, srcOffset, dstNode, dstOpen, dstOffset,
+                                     length, copied);
   }
   ++copyCalls;
   std::lock_guard lock(mutex_);

@@ -64,7 +64,7 @@ class TestFs : public MiniFileSystem {
   std::atomic<bool> failOpen{false};  // Open fails with STATUS_ACCESS_DENIED
   std::atomic<bool> throwOnRead{false};
   std::atomic<bool> throwOnLookup{false};
-  std::atomic<int> copyCalls{0};          // CopyRange calls that reached the mini
+  std::atomic<int> copyCalls{0};             // CopyRange calls that reached the mini
   std::atomic<bool> copyUnsupported{false};  // CopyRange answers as the default does
 
  private:
