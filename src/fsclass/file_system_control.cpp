@@ -80,22 +80,27 @@ NtStatus CopyRange(const OpenFile& dst, Irp* irp, const CopyRangeInput& in, uint
   });
   if (!NtSuccess(s)) *copied = 0;
   // A mini that claims more than was asked is wrong; never pass that on.
-  if (*copied > in.length) return NtStatus::InternalError;
+  if (*copied > in.length) {
+    *copied = 0;
+    return NtStatus::InternalError;
+  }
   return s;
 }
 
 }  // namespace
 
 NtStatus DispatchFileSystemControl(DeviceObject* device, Irp* irp) {
-  OpenFile open;
-  NtStatus s = ResolveOpen(device, irp, &open);
-  if (!NtSuccess(s)) return IoCompleteWith(irp, s);
+  // What this driver does not serve is refused before anything else, with or without a
+  // file object (a volume FSCTL such as IRP_MN_MOUNT_VOLUME comes without one).
   IoStackLocation* location = IoGetCurrentIrpStackLocation(irp);
   const FileSystemControlParameters& p = location->parameters.fileSystemControl;
   if (location->minorFunction != minor::kUserFsRequest ||
       p.fsControlCode != fsctl::kIrpfsCopyRange) {
     return IoCompleteWith(irp, NtStatus::InvalidDeviceRequest);
   }
+  OpenFile open;
+  NtStatus s = ResolveOpen(device, irp, &open);
+  if (!NtSuccess(s)) return IoCompleteWith(irp, s);
   const void* input = p.type3InputBuffer ? p.type3InputBuffer : irp->systemBuffer;
   if (input == nullptr || p.inputBufferLength < sizeof(CopyRangeInput)) {
     return IoCompleteWith(irp, NtStatus::InvalidParameter);

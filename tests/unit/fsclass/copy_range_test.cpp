@@ -135,6 +135,11 @@ TEST_F(CopyRangeTest, BadInputAndBadSourcesAreRefused) {
             NtStatus::InvalidParameter);
   EXPECT_EQ(SendCopy(volume_, dst, in, nullptr, fsctl::kIrpfsCopyRange + 4),
             NtStatus::InvalidDeviceRequest);
+  // Other FSCTLs, also the volume ones that come without a file object.
+  EXPECT_EQ(SendIrp(volume_, nullptr, IrpMajor::FileSystemControl, minor::kMountVolume, 0, nullptr),
+            NtStatus::InvalidDeviceRequest);
+  // The copy itself needs the destination's file object.
+  EXPECT_EQ(SendCopy(volume_, nullptr, in), NtStatus::InvalidHandle);
   in.flags = 1;
   EXPECT_EQ(Copy(dst, in), NtStatus::InvalidParameter);
   EXPECT_EQ(Copy(dst, Range(nullptr, 0, 0, 3)), NtStatus::InvalidHandle);
