@@ -30,6 +30,7 @@ NtStatus DispatchSetEa(DeviceObject* device, Irp* irp);
 NtStatus DispatchFlushBuffers(DeviceObject* device, Irp* irp);
 NtStatus DispatchLockControl(DeviceObject* device, Irp* irp);
 NtStatus DispatchDeviceControl(DeviceObject* device, Irp* irp);
+NtStatus DispatchFileSystemControl(DeviceObject* device, Irp* irp);
 
 // The open an IRP is about: its file object, FCB and CCB.
 struct OpenFile {

@@ -23,6 +23,7 @@ NtStatus FsClassDriverEntry(DriverObject* driver, std::string_view) {
   set(IrpMajor::FlushBuffers, DispatchFlushBuffers);
   set(IrpMajor::LockControl, DispatchLockControl);
   set(IrpMajor::DeviceControl, DispatchDeviceControl);
+  set(IrpMajor::FileSystemControl, DispatchFileSystemControl);
   return NtStatus::Success;
 }
 

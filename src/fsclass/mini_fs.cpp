@@ -121,6 +121,12 @@ NtStatus MiniFileSystem::Lock(const OperationContext&, NodeRef, void*, const Loc
   return kUnsupported;
 }
 
+NtStatus MiniFileSystem::CopyRange(const OperationContext&, NodeRef, void*, uint64_t, NodeRef,
+                                   void*, uint64_t, uint64_t, uint64_t* copied) {
+  *copied = 0;
+  return kUnsupported;
+}
+
 NtStatus MiniFileSystem::DeviceControl(const OperationContext&, NodeRef, void*, uint32_t,
                                        const void*, uint32_t, void*, uint32_t, uint32_t*) {
   return kUnsupported;

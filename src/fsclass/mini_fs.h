@@ -166,6 +166,18 @@ class MiniFileSystem {
   virtual NtStatus Lock(const OperationContext& ctx, NodeRef node, void* openContext,
                         const LockRequest& request, LockConflictInfo* conflict);
 
+  // ---- Server-side copy (FSCTL_IRPFS_COPY_RANGE, copy_file_range(2)).
+  // Copies [srcOffset, srcOffset + length) of src into dst at dstOffset, as reads and
+  // writes would, without the bytes crossing the transport. *copied is short only at the
+  // source's end of file (0 at or past it). The class driver has checked: both regular
+  // files of this volume, src opened for reading and dst for writing, no overflow, no
+  // overlap when src and dst are one node, mandatory locks. dst's size and times change
+  // as for a write; one that does not fit fails with STATUS_DISK_FULL and changes nothing.
+  // Default: STATUS_INVALID_DEVICE_REQUEST, and the kernel copies through READ and WRITE.
+  virtual NtStatus CopyRange(const OperationContext& ctx, NodeRef srcNode, void* srcOpen,
+                             uint64_t srcOffset, NodeRef dstNode, void* dstOpen, uint64_t dstOffset,
+                             uint64_t length, uint64_t* copied);
+
   // ---- Anything else.
   virtual NtStatus DeviceControl(const OperationContext& ctx, NodeRef node, void* openContext,
                                  uint32_t code, const void* input, uint32_t inputLength,

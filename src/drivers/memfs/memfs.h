@@ -77,6 +77,10 @@ class MemFs final : public fsclass::MiniFileSystem {
                     uint64_t offset, uint64_t length, uint32_t mode) override;
   NtStatus SeekData(const fsclass::OperationContext& ctx, fsclass::NodeRef node, uint32_t whence,
                     uint64_t* offset) override;
+  // memfs_copy.cpp: chunk by chunk, holes of the source stay holes.
+  NtStatus CopyRange(const fsclass::OperationContext& ctx, fsclass::NodeRef srcNode, void* srcOpen,
+                     uint64_t srcOffset, fsclass::NodeRef dstNode, void* dstOpen,
+                     uint64_t dstOffset, uint64_t length, uint64_t* copied) override;
 
   NtStatus FindFiles(const fsclass::OperationContext& ctx, fsclass::NodeRef dir,
                      uint64_t afterCookie, fsclass::DirectoryFiller& filler) override;
@@ -115,7 +119,9 @@ class MemFs final : public fsclass::MiniFileSystem {
   //      at once in inode-number order (DirectoryLocks): the source and target of a
   //      rename and a directory it replaces, or a directory and the subdirectory being
   //      removed. Every other thread holds at most one.
-  //   3. Node::mutex: one at a time, after any directory lock.
+  //   3. Node::mutex: one at a time, after any directory lock. The one exception is
+  //      CopyRange, which holds the source's and the destination's at once, taken in
+  //      inode-number order; it takes no other lock, so no cycle can form.
   std::mutex renameMutex_;
 
   NodePtr root_;  // declared last: torn down first (see ~MemFs)

@@ -8,8 +8,8 @@
 // 0) thus lives exactly as long as something still uses it.
 //
 // Locks (the full order is in memfs.h): `mutex` guards the attributes, the file data and
-// the xattrs. A thread holds at most one node mutex at a time, and takes it after any
-// directory lock it needs.
+// the xattrs. A thread holds at most one node mutex at a time (except CopyRange, see
+// memfs.h), and takes it after any directory lock it needs.
 #pragma once
 
 #include <sys/stat.h>

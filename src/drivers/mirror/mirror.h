@@ -104,6 +104,10 @@ class MirrorFs final : public fsclass::MiniFileSystem {
                     uint64_t offset, uint64_t length, uint32_t mode) override;
   NtStatus SeekData(const fsclass::OperationContext& ctx, fsclass::NodeRef node, uint32_t whence,
                     uint64_t* offset) override;
+  // mirror_copy.cpp: copy_file_range(2) between the two opens' host descriptors.
+  NtStatus CopyRange(const fsclass::OperationContext& ctx, fsclass::NodeRef srcNode, void* srcOpen,
+                     uint64_t srcOffset, fsclass::NodeRef dstNode, void* dstOpen,
+                     uint64_t dstOffset, uint64_t length, uint64_t* copied) override;
 
   NtStatus FindFiles(const fsclass::OperationContext& ctx, fsclass::NodeRef dir,
                      uint64_t afterCookie, fsclass::DirectoryFiller& filler) override;

@@ -89,6 +89,9 @@ constexpr SpecRow kRows[] = {
     {Opcode::kTmpfile,
      {"TMPFILE", ArgLayout::kFixedName, Size<fuse_create_in>(), Size<fuse_create_in>()}},
     {Opcode::kStatx, {"STATX", ArgLayout::kFixed, Size<fuse_statx_in>(), Size<fuse_statx_in>()}},
+    {Opcode::kCopyFileRange64,
+     {"COPY_FILE_RANGE_64", ArgLayout::kFixed, Size<fuse_copy_file_range_in>(),
+      Size<fuse_copy_file_range_in>()}},
 };
 
 constexpr std::array<OpSpec, kOpcodeTableSize> BuildTable() {

@@ -89,6 +89,10 @@ void FuseDispatcher::CopyFileRange(const RequestContext&, const fuse_copy_file_r
                                    Reply reply) {
   reply.Error(ENOSYS);
 }
+void FuseDispatcher::CopyFileRange64(const RequestContext&, const fuse_copy_file_range_in&,
+                                     Reply reply) {
+  reply.Error(ENOSYS);
+}
 void FuseDispatcher::Lseek(const RequestContext&, const fuse_lseek_in&, Reply reply) {
   reply.Error(ENOSYS);
 }

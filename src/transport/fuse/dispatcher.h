@@ -118,9 +118,14 @@ class FuseDispatcher {
   virtual void Release(const RequestContext& ctx, const fuse_release_in& in, Reply reply);
   virtual void Fsync(const RequestContext& ctx, const fuse_fsync_in& in, Reply reply);
   virtual void Fallocate(const RequestContext& ctx, const fuse_fallocate_in& in, Reply reply);
-  // Replies Write(bytes copied).
+  // Replies Write(bytes copied). ctx.nodeid/in.fh_in is the source, in.nodeid_out/fh_out
+  // the destination.
   virtual void CopyFileRange(const RequestContext& ctx, const fuse_copy_file_range_in& in,
                              Reply reply);
+  // COPY_FILE_RANGE_64 (7.45): the same without the 4 GiB cap, replies CopyRange64. A
+  // kernel that gets ENOSYS here falls back to COPY_FILE_RANGE.
+  virtual void CopyFileRange64(const RequestContext& ctx, const fuse_copy_file_range_in& in,
+                               Reply reply);
   virtual void Lseek(const RequestContext& ctx, const fuse_lseek_in& in, Reply reply);
 
   // ---- Directories. Readdir/Readdirplus fill AcquireBuffer(in.size) with

@@ -208,6 +208,8 @@ Next DispatcherImpl::Step(Operation& op) {
       return StepLseek(op);
     case OpKind::kIoctl:
       return StepIoctl(op);
+    case OpKind::kCopyRange:
+      return StepCopyRange(op);
   }
   return Fail(op, NtStatus::InternalError);
 }

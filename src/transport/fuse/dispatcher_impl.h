@@ -141,6 +141,10 @@ class DispatcherImpl final : public FuseDispatcher {
 
   void Ioctl(const RequestContext& ctx, const fuse_ioctl_in& in, std::span<const std::byte> inData,
              Reply reply) override;
+  void CopyFileRange(const RequestContext& ctx, const fuse_copy_file_range_in& in,
+                     Reply reply) override;
+  void CopyFileRange64(const RequestContext& ctx, const fuse_copy_file_range_in& in,
+                       Reply reply) override;
   void Destroy(const RequestContext& ctx, Reply reply) override;
 
   // Introspection, for tests and status views.
@@ -214,11 +218,14 @@ class DispatcherImpl final : public FuseDispatcher {
   detail::Next StepSetInformationOnName(detail::Operation& op, uint32_t createOptions,
                                         FileInformationClass infoClass, void* info,
                                         uint32_t length);
+  detail::Next StepCopyRange(detail::Operation& op);
 
   // Shared starts: READDIR/READDIRPLUS, SETLK/SETLKW.
   void QueryDirectory(detail::OpKind kind, const RequestContext& ctx, const fuse_read_in& in,
                       Reply reply);
   void SetLock(const RequestContext& ctx, const fuse_lk_in& in, Reply reply, bool wait);
+  void CopyRange(const RequestContext& ctx, const fuse_copy_file_range_in& in, Reply reply,
+                 bool wide);
   // open(2) flags as the driver should see them on this connection.
   uint32_t OpenFlagsForDriver(uint32_t flags) const;
 

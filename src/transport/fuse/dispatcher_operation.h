@@ -35,6 +35,7 @@
 
 #include "core/file_object.h"
 #include "core/fs_info.h"
+#include "core/fsctl.h"
 #include "core/irp.h"
 #include "core/volume_stack.h"
 #include "transport/fuse/dirent_writer.h"
@@ -71,6 +72,7 @@ enum class OpKind : uint8_t {
   kGetlk,
   kLseek,
   kIoctl,
+  kCopyRange,  // copy_file_range(_64): FILE_SYSTEM_CONTROL, FSCTL_IRPFS_COPY_RANGE
 };
 
 enum class Next : uint8_t { kSend, kDone };
@@ -136,6 +138,7 @@ struct Operation {
   fuse_file_lock askedLock{};  // GETLK: the range asked about, echoed when it is free
   FileSeekDataInfo seek;
   FileAllocateRangeInfo allocate;
+  CopyRangeInput copyRange;        // names fo2 (the source) for the IRP sent on fo
   std::span<std::byte> out;        // the reply buffer (Reply::AcquireBuffer)
   std::vector<std::byte> scratch;  // directory records; keeps its capacity across uses
 

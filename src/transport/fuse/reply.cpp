@@ -202,6 +202,12 @@ void Reply::Write(uint32_t size) {
   Send(0, &piece, 1);
 }
 
+void Reply::CopyRange64(uint64_t size) {
+  fuse_copy_file_range_out out{size};
+  iovec piece = Piece(&out, sizeof out);
+  Send(0, &piece, 1);
+}
+
 void Reply::Data(std::span<const std::byte> data) {
   iovec piece = Piece(data.data(), data.size());
   Send(0, &piece, data.empty() ? 0 : 1);

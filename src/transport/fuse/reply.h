@@ -110,6 +110,7 @@ class Reply {
   void Open(const fuse_open_out& open);                                 // open, opendir
   void Create(const fuse_entry_out& entry, const fuse_open_out& open);  // create, tmpfile
   void Write(uint32_t size);                    // write, copy_file_range (bytes written)
+  void CopyRange64(uint64_t size);              // copy_file_range_64 (bytes copied)
   void Data(std::span<const std::byte> data);   // read, readlink, getxattr/listxattr values
   void DataVector(std::span<const iovec> iov);  // at most kMaxDataIovecs pieces
   void Buffer(size_t used);  // the first `used` bytes of the AcquireBuffer() buffer

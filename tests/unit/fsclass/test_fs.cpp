@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -151,6 +152,24 @@ NtStatus TestFs::Write(const OperationContext&, NodeRef node, void*, const void*
   std::memcpy(data.data() + offset, buffer, length);
   *bytesWritten = length;
   *writeOffset = offset;
+  return NtStatus::Success;
+}
+
+NtStatus TestFs::CopyRange(const OperationContext& ctx, NodeRef srcNode, void* srcOpen,
+                           uint64_t srcOffset, NodeRef dstNode, void* dstOpen, uint64_t dstOffset,
+                           uint64_t length, uint64_t* copied) {
+  if (copyUnsupported) {
+    return MiniFileSystem::CopyRange(ctx, srcNode, srcOpen, srcOffset, dstNode, dstOpen, dstOffset,
+                                     length, copied);
+  }
+  ++copyCalls;
+  std::lock_guard lock(mutex_);
+  std::string from = Find(srcNode.fileId)->data;
+  std::string& to = Find(dstNode.fileId)->data;
+  *copied = srcOffset >= from.size() ? 0 : std::min<uint64_t>(length, from.size() - srcOffset);
+  if (*copied == 0) return NtStatus::Success;
+  if (to.size() < dstOffset + *copied) to.resize(dstOffset + *copied);
+  to.replace(dstOffset, *copied, from, srcOffset, *copied);
   return NtStatus::Success;
 }
 

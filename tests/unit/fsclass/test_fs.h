@@ -39,6 +39,9 @@ class TestFs : public MiniFileSystem {
   NtStatus Write(const OperationContext& ctx, NodeRef node, void* openContext, const void* buffer,
                  uint32_t length, uint64_t offset, bool append, uint32_t* bytesWritten,
                  uint64_t* writeOffset) override;
+  NtStatus CopyRange(const OperationContext& ctx, NodeRef srcNode, void* srcOpen,
+                     uint64_t srcOffset, NodeRef dstNode, void* dstOpen, uint64_t dstOffset,
+                     uint64_t length, uint64_t* copied) override;
   NtStatus GetFileInformation(const OperationContext& ctx, NodeRef node, FileStat* stat) override;
   NtStatus SetFileInformation(const OperationContext& ctx, NodeRef node, void* openContext,
                               const FilePosixInfo& info) override;
@@ -61,6 +64,8 @@ class TestFs : public MiniFileSystem {
   std::atomic<bool> failOpen{false};  // Open fails with STATUS_ACCESS_DENIED
   std::atomic<bool> throwOnRead{false};
   std::atomic<bool> throwOnLookup{false};
+  std::atomic<int> copyCalls{0};             // CopyRange calls that reached the mini
+  std::atomic<bool> copyUnsupported{false};  // CopyRange answers as the default does
 
  private:
   struct Node {

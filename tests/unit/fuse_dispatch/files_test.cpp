@@ -1,5 +1,6 @@
 // Opens and data: create + write + read + getattr, truncation, append, unlink of an open
-// file, fsync, lseek, stale handles, and the operations irpfs answers with ENOSYS.
+// file, fsync, lseek, stale handles, and the operations irpfs answers with ENOSYS
+// (copy_file_range: copy_test.cpp).
 #include <atomic>
 #include <mutex>
 #include <string>
@@ -222,14 +223,6 @@ TEST_F(DispatchTest, UnsupportedOperationsAnswerEnosys) {
   MustCreate(kRootId, "f", &file, &fh);
   RequestContext ctx = Ctx(Opcode::kPoll, file);
   dispatcher().Poll(ctx, fuse_poll_in{fh, 0, 0, 1}, NewReply(ctx));
-  EXPECT_EQ(Receive().error, ENOSYS);
-  ctx = Ctx(Opcode::kCopyFileRange, file);
-  fuse_copy_file_range_in copy{};
-  copy.fh_in = fh;
-  copy.fh_out = fh;
-  copy.nodeid_out = file;
-  copy.len = 10;
-  dispatcher().CopyFileRange(ctx, copy, NewReply(ctx));
   EXPECT_EQ(Receive().error, ENOSYS);
   ctx = Ctx(Opcode::kTmpfile, kRootId);
   dispatcher().Tmpfile(ctx, fuse_create_in{O_RDWR, S_IFREG | 0600, 0, 0}, "/", NewReply(ctx));
