@@ -136,6 +136,7 @@ struct Operation {
   fuse_file_lock askedLock{};  // GETLK: the range asked about, echoed when it is free
   FileSeekDataInfo seek;
   FileAllocateRangeInfo allocate;
+  FileBackingDescriptorInfo backing;
   std::span<std::byte> out;        // the reply buffer (Reply::AcquireBuffer)
   std::vector<std::byte> scratch;  // directory records; keeps its capacity across uses
 
