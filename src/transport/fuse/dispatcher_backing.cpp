@@ -9,16 +9,17 @@ namespace irpfs::fuse {
 
 void BackingFiles::Enable(FuseTransport* transport) {
   std::lock_guard lock(mutex_);
-  transport_ = transport;
+  transport_.store(transport, std::memory_order_relaxed);
   counters_.enabled = transport != nullptr;
 }
 
 BackingChoice BackingFiles::Choose(NodeEntry node, int fd) {
   std::lock_guard lock(mutex_);
-  if (transport_ == nullptr) return {};
+  FuseTransport* transport = transport_.load(std::memory_order_relaxed);
+  if (transport == nullptr) return {};
   NodeState& state = nodes_[Key{node.id.value, node.generation}];
   if (state.backingId == 0 && fd >= 0 && state.cachedOpens == 0) {
-    int id = transport_->OpenBacking(fd);
+    int id = transport->OpenBacking(fd);
     if (id > 0) {
       state.backingId = id;
       ++counters_.liveBackingIds;
@@ -50,7 +51,9 @@ void BackingFiles::Release(NodeEntry node, OpenIo io) {
     --state.passthroughOpens;
     --counters_.livePassthroughOpens;
     if (state.passthroughOpens == 0 && state.backingId > 0) {
-      if (transport_ != nullptr) transport_->CloseBacking(state.backingId);
+      if (FuseTransport* transport = transport_.load(std::memory_order_relaxed)) {
+        transport->CloseBacking(state.backingId);
+      }
       state.backingId = 0;
       --counters_.liveBackingIds;
     }
@@ -60,8 +63,9 @@ void BackingFiles::Release(NodeEntry node, OpenIo io) {
 
 void BackingFiles::CloseAll() {
   std::lock_guard lock(mutex_);
+  FuseTransport* transport = transport_.load(std::memory_order_relaxed);
   for (auto& [key, state] : nodes_) {
-    if (state.backingId > 0 && transport_ != nullptr) transport_->CloseBacking(state.backingId);
+    if (state.backingId > 0 && transport != nullptr) transport->CloseBacking(state.backingId);
   }
   nodes_.clear();
   counters_.liveBackingIds = 0;

@@ -29,6 +29,7 @@
 // Threads: any thread; one leaf mutex, held across the two ioctls (short, no IRP).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
@@ -70,7 +71,7 @@ class BackingFiles {
   // Turns passthrough on, registering backing files through `transport` (INIT, when
   // FUSE_PASSTHROUGH was agreed). Null turns it off.
   void Enable(FuseTransport* transport);
-  bool enabled() const { return transport_ != nullptr; }
+  bool enabled() const { return transport_.load(std::memory_order_relaxed) != nullptr; }
 
   // A regular-file open of `node` succeeded; `fd` is the descriptor the stack offered,
   // or -1 when it refused. Decides how the kernel does the open's I/O and counts it.
@@ -97,7 +98,8 @@ class BackingFiles {
     uint32_t cachedOpens = 0;
   };
 
-  FuseTransport* transport_ = nullptr;
+  // Set once at INIT, before requests; atomic so that enabled() needs no lock.
+  std::atomic<FuseTransport*> transport_{nullptr};
   mutable std::mutex mutex_;
   std::unordered_map<Key, NodeState, KeyHash> nodes_;
   BackingCounters counters_;
