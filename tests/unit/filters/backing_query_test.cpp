@@ -6,6 +6,7 @@
 #include "drivers/filters/faults/faults_filter.h"
 #include "drivers/filters/readonly/readonly_filter.h"
 #include "drivers/filters/stats/stats_filter.h"
+#include "drivers/filters/trace/trace_filter.h"
 #include "stack_env.h"
 
 namespace irpfs::testing {
@@ -98,6 +99,13 @@ TEST_F(BackingQueryTest, StatsAndFaultsRefuseIt) {
   EXPECT_EQ(QueryOpen(access::kGenericRead), kReachedTheVolume);
   Attach("faults", faults::FaultsDriverEntry, altitude::kFaults);
   EXPECT_EQ(QueryOpen(access::kGenericRead), kRefusedByAFilter);
+}
+
+TEST_F(BackingQueryTest, TraceRefusesIt) {
+  // trace sends IRPs down with IoCallDriver itself, so it checks FltRefusesBackingQuery.
+  Attach("trace", trace::TraceDriverEntry, altitude::kTrace);
+  EXPECT_EQ(QueryOpen(access::kGenericRead), kRefusedByAFilter);
+  EXPECT_EQ(env_.Contents("/doc"), "data");
 }
 
 TEST_F(BackingQueryTest, ReadonlyPassesReadOnlyOpensAndRefusesWritableOnes) {
