@@ -90,9 +90,8 @@ Next DispatcherImpl::StepOpen(Operation& op) {
   bool queried = op.step == 3;
   OpenInfo info{op.flags, op.openInfo.directory, NodeId{op.ctx.nodeid}};
   fuse_open_out out{};
-  if (info.directory) {
-    // Directory opens keep no page cache of their own.
-  } else {
+  // Directory opens keep no page cache and have no backing file.
+  if (!info.directory) {
     ChooseOpenIo(op, NodeEntry{info.node, nodes_.Generation(info.node)}, queried, &info, &out);
   }
   out.fh = handles_.Insert(std::exchange(op.opened, nullptr), info).value;
