@@ -16,6 +16,7 @@ constexpr FlagName kDeviceFlags[] = {
     {0x4, "DO_BUFFERED_IO"},
     {0x10, "DO_DIRECT_IO"},
     {0x80, "DO_DEVICE_INITIALIZING"},
+    {0x10000, "DO_BACKING_PASSTHROUGH"},  // irpfs: lets FUSE passthrough through
 };
 
 }  // namespace

@@ -50,6 +50,10 @@ namespace do_flag {
 inline constexpr uint32_t kBufferedIo = 0x4;
 inline constexpr uint32_t kDirectIo = 0x10;
 inline constexpr uint32_t kDeviceInitializing = 0x80;
+// irpfs: a filter that need not see the data of opens lets the backing descriptor query
+// (FileBackingDescriptorInformation) pass; without it the filter helpers refuse it
+// (core/filter_device.h).
+inline constexpr uint32_t kBackingPassthrough = 0x00010000;
 }  // namespace do_flag
 
 class DriverObject {

@@ -30,7 +30,19 @@ NtStatus FltAttachOrDelete(DeviceObject* filter, DeviceObject* physicalDevice) {
   return NtStatus::InsufficientResources;
 }
 
+bool FltIsBackingQuery(const Irp* irp) {
+  const IoStackLocation* location = IoGetCurrentIrpStackLocation(const_cast<Irp*>(irp));
+  return location->majorFunction == IrpMajor::QueryInformation &&
+         location->parameters.queryFile.fileInformationClass ==
+             FileInformationClass::FileBackingDescriptorInformation;
+}
+
+bool FltRefusesBackingQuery(const DeviceObject* device, const Irp* irp) {
+  return !(device->flags & do_flag::kBackingPassthrough) && FltIsBackingQuery(irp);
+}
+
 NtStatus FltPassDown(DeviceObject* device, Irp* irp) {
+  if (FltRefusesBackingQuery(device, irp)) return IoCompleteWith(irp, NtStatus::NotSupported);
   DeviceObject* lower = device->lowerDevice;
   if (lower == nullptr) return IoCompleteWith(irp, NtStatus::InvalidDeviceState);
   IoSkipCurrentIrpStackLocation(irp);
@@ -42,6 +54,7 @@ void FltCopyDown(Irp* irp) {
 }
 
 NtStatus FltCallLower(DeviceObject* device, Irp* irp, CompletionRoutine routine, void* context) {
+  if (FltRefusesBackingQuery(device, irp)) return IoCompleteWith(irp, NtStatus::NotSupported);
   DeviceObject* lower = device->lowerDevice;
   if (lower == nullptr) return IoCompleteWith(irp, NtStatus::InvalidDeviceState);
   if (routine != nullptr) IoSetCompletionRoutine(irp, routine, context, true, true, true);

@@ -41,6 +41,22 @@ NtStatus FltAddFilterDevice(DriverObject* driver, DeviceObject* physicalDevice,
   return status;
 }
 
+// The backing descriptor query (FileBackingDescriptorInformation, core/fs_info.h) lets
+// the transport hand an open's host file to the kernel (FUSE passthrough): READ and
+// WRITE of that open then never reach the stack. So a filter refuses it unless it says
+// it does not need to see the data: FltPassDown and FltCallLower (and so
+// FltPassDownWithCompletion) complete it with STATUS_NOT_SUPPORTED on a device without
+// do_flag::kBackingPassthrough. A filter that sends IRPs down with IoCallDriver itself
+// must make the same check (FltRefusesBackingQuery). Opting in: FltAllowBackingPassthrough
+// in AddDevice; a filter that refuses some opens only (readonly: writable ones) checks
+// FltIsBackingQuery in its dispatch routine.
+bool FltIsBackingQuery(const Irp* irp);
+// True when `device` must refuse `irp`: a backing query, and no opt-in.
+bool FltRefusesBackingQuery(const DeviceObject* device, const Irp* irp);
+inline void FltAllowBackingPassthrough(DeviceObject* device) {
+  device->flags |= do_flag::kBackingPassthrough;
+}
+
 // Sends the IRP on to the device below with this filter's stack location unchanged and
 // no completion routine.
 NtStatus FltPassDown(DeviceObject* device, Irp* irp);

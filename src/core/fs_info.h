@@ -38,11 +38,12 @@ enum class FileInformationClass : uint32_t {
   FileRenameInformationEx = 65,
   FileStatInformation = 68,
   // irpfs's own classes (no NT counterpart).
-  FilePosixInformation = 0x100,          // set mode / uid / gid / times / size, POSIX setattr
-  FileSymlinkInformation = 0x101,        // query the target of a symlink (readlink)
-  FileAllocateRangeInformation = 0x102,  // fallocate
-  FileSeekDataInformation = 0x103,       // lseek SEEK_DATA / SEEK_HOLE
-  FileFullDirectoryInformation = 0x104,  // directory entry with a full FileStat (readdirplus)
+  FilePosixInformation = 0x100,              // set mode / uid / gid / times / size, POSIX setattr
+  FileSymlinkInformation = 0x101,            // query the target of a symlink (readlink)
+  FileAllocateRangeInformation = 0x102,      // fallocate
+  FileSeekDataInformation = 0x103,           // lseek SEEK_DATA / SEEK_HOLE
+  FileFullDirectoryInformation = 0x104,      // directory entry with a full FileStat (readdirplus)
+  FileBackingDescriptorInformation = 0x105,  // query: the host fd holding an open's data
 };
 
 // POSIX file type bits of FileStat::mode are those of <sys/stat.h> (S_IFREG ...).
@@ -159,6 +160,17 @@ struct FileAllocateRangeInfo {
 struct FileSeekDataInfo {
   uint64_t offset = 0;
   uint32_t whence = 0;
+};
+
+// FileBackingDescriptorInformation (query): the host descriptor that holds this open's
+// data, for a transport that lets the kernel do the I/O on it (FUSE passthrough). The fd
+// stays the file system's: valid until the open's CLEANUP, never closed by the asker.
+// Filters see the query on its way down; one that must see the open's READ and WRITE
+// IRPs refuses it (core/filter_device.h makes that the default), and the open is then
+// served through the stack as usual. Only regular files opened with data access answer.
+struct FileBackingDescriptorInfo {
+  int32_t fd = -1;
+  uint32_t flags = 0;  // none defined yet
 };
 
 // Directory enumeration output: a packed run of entries, each aligned to 8 bytes and

@@ -69,6 +69,10 @@ NtStatus MiniFileSystem::Open(const OperationContext&, NodeRef, uint32_t, uint32
 void MiniFileSystem::Cleanup(const OperationContext&, NodeRef, void*) {}
 void MiniFileSystem::Close(NodeRef, void*) {}
 
+NtStatus MiniFileSystem::GetBackingDescriptor(const OperationContext&, NodeRef, void*, int* fd) {
+  *fd = -1;
+  return kUnsupported;
+}
 NtStatus MiniFileSystem::Read(const OperationContext&, NodeRef, void*, void*, uint32_t, uint64_t,
                               uint32_t*) {
   return kUnsupported;

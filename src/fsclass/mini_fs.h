@@ -114,6 +114,13 @@ class MiniFileSystem {
                         uint32_t openFlags, void** openContext);
   virtual void Cleanup(const OperationContext& ctx, NodeRef node, void* openContext);
   virtual void Close(NodeRef node, void* openContext);
+  // The host descriptor that holds this open's data (FileBackingDescriptorInformation),
+  // for a transport to hand the kernel (FUSE passthrough): READ and WRITE of the open may
+  // then bypass the stack. *fd stays the mini's, valid until the open's Cleanup. Asked
+  // only for regular files. Default: STATUS_INVALID_DEVICE_REQUEST (no such descriptor;
+  // the transport then serves the open through the stack).
+  virtual NtStatus GetBackingDescriptor(const OperationContext& ctx, NodeRef node,
+                                        void* openContext, int* fd);
 
   // ---- Data.
   virtual NtStatus Read(const OperationContext& ctx, NodeRef node, void* openContext, void* buffer,

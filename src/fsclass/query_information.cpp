@@ -53,6 +53,30 @@ NtStatus QuerySeekData(const OpenFile& open, const OperationContext& ctx, Irp* i
   return NtStatus::Success;
 }
 
+// Only an open that moves data has a descriptor worth handing out: a node FileObject
+// (attributes only) or a directory never does. Mandatory byte-range locks are checked on
+// READ and WRITE IRPs, which the kernel would no longer send: such volumes refuse.
+NtStatus QueryBackingDescriptor(const OpenFile& open, const OperationContext& ctx, Irp* irp,
+                                uint32_t length, uint64_t* info) {
+  auto* out = InfoBuffer<FileBackingDescriptorInfo>(irp, length);
+  if (out == nullptr) return NtStatus::InfoLengthMismatch;
+  if (open.fcb->type != S_IFREG) return NtStatus::InvalidDeviceRequest;
+  if (!open.fileObject->readAccess && !open.fileObject->writeAccess) {
+    return NtStatus::InvalidDeviceRequest;
+  }
+  if (open.volume->options().mandatoryLocks) return NtStatus::InvalidDeviceRequest;
+  int fd = -1;
+  NtStatus s = Guarded([&] {
+    return open.volume->mini().GetBackingDescriptor(ctx, open.fcb->node, open.ccb->openContext,
+                                                    &fd);
+  });
+  if (!NtSuccess(s)) return s;
+  if (fd < 0) return NtStatus::InvalidDeviceRequest;
+  *out = FileBackingDescriptorInfo{fd, 0};
+  *info = sizeof(FileBackingDescriptorInfo);
+  return NtStatus::Success;
+}
+
 template <class T>
 NtStatus Store(Irp* irp, uint32_t length, const T& value, uint64_t* info) {
   T* out = InfoBuffer<T>(irp, length);
@@ -104,6 +128,8 @@ NtStatus Query(const OpenFile& open, Irp* irp, const QueryInformationParameters&
       return QuerySymlink(open, ctx, irp, p.length, info);
     case FileInformationClass::FileSeekDataInformation:
       return QuerySeekData(open, ctx, irp, p.length, info);
+    case FileInformationClass::FileBackingDescriptorInformation:
+      return QueryBackingDescriptor(open, ctx, irp, p.length, info);
     default:
       return NtStatus::InvalidInfoClass;
   }

@@ -191,6 +191,21 @@ int RunStats(int argc, char** argv) {
   return 0;
 }
 
+int RunPassthrough(int argc, char** argv) {
+  if (argc != 2) return Usage("passthrough", "MOUNT");
+  Json response;
+  std::string error;
+  if (!CallMount(argv[1], Json{{"cmd", "passthrough"}}, &response, &error)) return Fail(error);
+  std::printf("enabled: %s\n", response.value("enabled", false) ? "yes" : "no");
+  for (const char* key :
+       {"liveBackingIds", "livePassthroughOpens", "passthroughOpens", "serverOpens",
+        "inheritedOpens", "registerFailures", "readRequests", "writeRequests"}) {
+    std::printf("%s: %llu\n", key,
+                static_cast<unsigned long long>(response.value(key, uint64_t{0})));
+  }
+  return 0;
+}
+
 int RunFaults(int argc, char** argv) {
   const char* synopsis = "MOUNT [show | set RULES | clear]";
   if (argc < 2) return Usage("faults", synopsis);
@@ -262,6 +277,7 @@ constexpr CommandEntry kCommands[] = {
     {"trace", RunTrace, "MOUNT [--json] [--match PATTERN]"},
     {"stats", RunStats, "MOUNT [--reset]"},
     {"faults", RunFaults, "MOUNT [show | set RULES | clear]"},
+    {"passthrough", RunPassthrough, "MOUNT"},
     {"attach", RunAttach, "MOUNT FILTER[:OPTIONS] [--altitude N]"},
     {"detach", RunDetach, "MOUNT FILTER"},
 };

@@ -163,7 +163,7 @@ constexpr DriverEntryInfo kDrivers[] = {
     {"memfs", "", "a file system in memory (-o capacity=SIZE,inodes=N,label=TEXT,mode=OCTAL)", 0,
      MemfsAcceptsOption, MemfsCheck, MemfsBuild, ClassDriverDestroy},
     {"mirror", "SOURCE", "a host directory, passed through (-o label=TEXT)", 1, MirrorAcceptsOption,
-     MirrorCheck, MirrorBuild, ClassDriverDestroy},
+     MirrorCheck, MirrorBuild, ClassDriverDestroy, true},
 };
 
 constexpr FilterEntryInfo kFilters[] = {

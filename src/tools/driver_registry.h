@@ -36,6 +36,9 @@ struct DriverEntryInfo {
                     std::string* error) = nullptr;
   // Deletes what build made (the volume must be detached and idle).
   void (*destroy)(DriverObject* driver, DeviceObject* volume) = nullptr;
+  // Its files have host descriptors (MiniFileSystem::GetBackingDescriptor): FUSE
+  // passthrough is on unless -o nopassthrough.
+  bool passthroughByDefault = false;
 };
 
 struct FilterEntryInfo {

@@ -101,6 +101,7 @@ void MountControl::RegisterCommands() {
   server_->Register("detach", [this](const Json& request) { return Detach(request); });
   server_->Register("stats", [this](const Json& request) { return Stats(request); });
   server_->Register("faults", [this](const Json& request) { return Faults(request); });
+  server_->Register("passthrough", [this](const Json& request) { return Passthrough(request); });
   server_->RegisterStream("trace",
                           [this](const Json& request, std::shared_ptr<control::StreamSink> sink) {
                             return Trace(request, std::move(sink));
@@ -169,6 +170,26 @@ CommandReply MountControl::Faults(const Json& request) {
     }
   }
   return CommandReply::Ok({{"settings", config->Describe()}, {"injected", config->injected()}});
+}
+
+// FUSE passthrough at a glance: whether it is on, how opens were served, and how many
+// READ and WRITE requests the kernel still sent (passthrough opens send none).
+CommandReply MountControl::Passthrough(const Json&) {
+  const fuse::DispatcherImpl* dispatcher = volume_->dispatcher();
+  if (dispatcher == nullptr) return CommandReply::Fail(mountPoint_ + " is not mounted");
+  fuse::BackingCounters c = dispatcher->backingCounters();
+  Json members{{"enabled", c.enabled},
+               {"liveBackingIds", c.liveBackingIds},
+               {"livePassthroughOpens", c.livePassthroughOpens},
+               {"passthroughOpens", c.passthroughOpens},
+               {"serverOpens", c.serverOpens},
+               {"inheritedOpens", c.inheritedOpens},
+               {"registerFailures", c.registerFailures}};
+  if (fuse::FuseChannel* channel = volume_->fuseMount().channel()) {
+    members["readRequests"] = channel->RequestCount(fuse::Opcode::kRead);
+    members["writeRequests"] = channel->RequestCount(fuse::Opcode::kWrite);
+  }
+  return CommandReply::Ok(std::move(members));
 }
 
 StreamStart MountControl::Trace(const Json& request, std::shared_ptr<control::StreamSink> sink) {

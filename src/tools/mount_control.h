@@ -36,6 +36,7 @@ class MountControl {
   control::CommandReply Detach(const control::Json& request);
   control::CommandReply Stats(const control::Json& request);
   control::CommandReply Faults(const control::Json& request);
+  control::CommandReply Passthrough(const control::Json& request);
   control::StreamStart Trace(const control::Json& request,
                              std::shared_ptr<control::StreamSink> sink);
 

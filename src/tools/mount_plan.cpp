@@ -78,7 +78,18 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
   if (key == "rw") return flag(&mount.readOnly, false);
   if (key == "writeback_cache") return flag(&channel.writebackCache, true);
   if (key == "no_readdirplus") return flag(&channel.readdirplus, false);
-  if (key == "passthrough") return flag(&channel.passthrough, true);
+  // FUSE passthrough (on by default for drivers with host files, docs/mirror.md).
+  if (key == "nopassthrough") return flag(&channel.passthrough, false);
+  if (key == "passthrough") {
+    if (!hasValue) return flag(&channel.passthrough, true);
+    if (value == "on")
+      channel.passthrough = true;
+    else if (value == "off")
+      channel.passthrough = false;
+    else
+      return badValue();
+    return true;
+  }
   if (key == "pin_workers") return flag(&channel.pinWorkers, true);
   // Without FUSE_ASYNC_READ (and FUSE_ASYNC_DIO) every READ is a request its reader waits
   // on, which a signal interrupts (FUSE_INTERRUPT); with them, readahead and async direct
@@ -184,6 +195,7 @@ bool ParseMountCommand(int argc, char** argv, MountPlan* plan, std::string* erro
   plan->driverRequest.args.assign(positionals.begin() + 1, positionals.end() - 1);
   plan->fuse.mount.mountpoint = AbsolutePath(positionals.back());
   plan->fuse.mount.fsname = "irpfs-" + std::string(plan->driver->name);
+  plan->fuse.channel.passthrough = plan->driver->passthroughByDefault;
 
   std::vector<std::string> entries;
   for (const std::string& text : options) SplitOptions(text, &entries);

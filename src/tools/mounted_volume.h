@@ -53,6 +53,8 @@ class MountedVolume {
   std::vector<std::string> FilterNames() const;
 
   fuse::FuseMount& fuseMount() { return mount_; }
+  // Null before Start and after TearDown.
+  const fuse::DispatcherImpl* dispatcher() const { return dispatcher_.get(); }
   VolumeStack* stack() { return stack_.get(); }
   const std::string& driverName() const { return driverName_; }
 

@@ -55,9 +55,8 @@ class MirrorFs final : public fsclass::MiniFileSystem {
   // the transport to register as a backing file. It stays the open's: the caller dups or
   // registers it before the open's CLEANUP. STATUS_INVALID_HANDLE for an open without a
   // descriptor (not a regular file, no data access), STATUS_FILE_CLOSED after CLEANUP.
-  // Becomes the override of MiniFileSystem::GetBackingDescriptor once mini_fs.h has it.
   NtStatus GetBackingDescriptor(const fsclass::OperationContext& ctx, fsclass::NodeRef node,
-                                void* openContext, int* fd);
+                                void* openContext, int* fd) override;
 
   fsclass::NodeRef Root() override;
   NtStatus GetVolumeInformation(FsVolumeInfo* volume, FsAttributeInfo* attributes) override;

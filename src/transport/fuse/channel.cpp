@@ -216,6 +216,16 @@ NtStatus FuseChannel::Negotiate(const DecodedRequest& request, int fd, bool* aga
   uint64_t offered = in.flags;
   if (in.flags & init_flag::kInitExt) offered |= static_cast<uint64_t>(in.flags2) << 32;
   uint64_t agreed = WantedFlags(options_) & offered;
+  if (options_.passthrough) {
+    // One line when the mount asked for passthrough and will not get it.
+    const char* why = transport_.WhyNoBacking();
+    if (!(offered & init_flag::kPassthrough)) why = "the kernel does not offer FUSE_PASSTHROUGH";
+    if (options_.writebackCache) why = "it does not go with the writeback cache";
+    if (*why != '\0') {
+      agreed &= ~init_flag::kPassthrough;
+      FuseLog(LogLevel::kWarning, "passthrough off: %s; the server does the I/O", why);
+    }
+  }
   if (!(agreed & init_flag::kInitExt)) agreed &= 0xFFFFFFFFull;
   if ((agreed & init_flag::kOverIoUring) && !UringQueue::CanCreateRing(&uringFallback_)) {
     agreed &= ~init_flag::kOverIoUring;
@@ -241,6 +251,7 @@ NtStatus FuseChannel::Negotiate(const DecodedRequest& request, int fd, bool* aga
   info_.maxRead = static_cast<uint32_t>(info_.maxPages * kPageSize);
   info_.maxReadahead = out.max_readahead;
   info_.timeGran = out.time_gran;
+  info_.backingFiles = (agreed & init_flag::kPassthrough) ? &transport_ : nullptr;
   decodeOptions_.setxattrExt = (agreed & init_flag::kSetxattrExt) != 0;
 
   dispatcher_.Init(info_);

@@ -66,8 +66,9 @@ struct ChannelOptions {
   // Pin worker i to CPU i (mod the CPUs this process may use), so a request is served
   // where its worker last ran. Off by default: measure before turning it on.
   bool pinWorkers = false;
-  // FUSE_PASSTHROUGH (for the mirror driver). Needs CAP_SYS_ADMIN to register backing
-  // files and is incompatible with the writeback cache.
+  // FUSE_PASSTHROUGH (on by default for the mirror). Needs CAP_SYS_ADMIN to register
+  // backing files and is incompatible with the writeback cache; when it cannot be had,
+  // INIT leaves it out and logs one line saying why.
   bool passthrough = false;
   // FUSE-over-io_uring (uring_queue.h): ask for FUSE_OVER_IO_URING and, when the kernel
   // agrees, serve requests from one ring per possible CPU, each with `uringDepth`

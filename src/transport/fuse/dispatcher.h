@@ -42,6 +42,8 @@
 
 namespace irpfs::fuse {
 
+class FuseTransport;
+
 // What INIT settled, for the dispatcher to size its replies and pick its behaviour.
 struct ConnectionInfo {
   uint32_t protoMajor = 0;
@@ -53,8 +55,11 @@ struct ConnectionInfo {
   uint32_t maxReadahead = 0;
   uint16_t maxPages = 0;
   uint32_t timeGran = 1;  // nanoseconds; 1 = full precision timestamps
-  // The kernel can map passthrough backing files (the channel offers FUSE_PASSTHROUGH
-  // only when asked to, see ChannelOptions).
+  // With FUSE_PASSTHROUGH agreed: where to register backing files (the channel's
+  // transport, which outlives the dispatcher's requests). Null otherwise. The channel
+  // offers FUSE_PASSTHROUGH only when asked to (ChannelOptions) and the process may
+  // register backing files.
+  FuseTransport* backingFiles = nullptr;
   bool Has(uint64_t flag) const { return (flags & flag) != 0; }
   bool KernelOffers(uint64_t flag) const { return (kernelFlags & flag) != 0; }
 };

@@ -55,34 +55,72 @@ void DispatcherImpl::Opendir(const RequestContext& ctx, const fuse_open_in& in, 
 
 Next DispatcherImpl::StepOpen(Operation& op) {
   NtStatus status = op.irp.ioStatus.status;
-  if (op.step++ == 0) {
-    op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
-    if (op.fo == nullptr) return Fail(op, kStaleNode);
-    uint32_t access;
-    uint32_t options;
-    CreateDisposition disposition = CreateDisposition::Open;
-    if (op.openInfo.directory) {
-      access = access::kReadData | access::kExecute | access::kReadAttributes;
-      options = create_option::kDirectoryFile;
-    } else {
-      access = detail::AccessOfOpenFlags(op.flags);
-      options = detail::CreateOptionsOfOpenFlags(op.flags) | create_option::kNonDirectoryFile;
-      if (op.flags & O_TRUNC) disposition = CreateDisposition::Overwrite;
+  switch (op.step++) {
+    case 0: {
+      op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
+      if (op.fo == nullptr) return Fail(op, kStaleNode);
+      uint32_t access;
+      uint32_t options;
+      CreateDisposition disposition = CreateDisposition::Open;
+      if (op.openInfo.directory) {
+        access = access::kReadData | access::kExecute | access::kReadAttributes;
+        options = create_option::kDirectoryFile;
+      } else {
+        access = detail::AccessOfOpenFlags(op.flags);
+        options = detail::CreateOptionsOfOpenFlags(op.flags) | create_option::kNonDirectoryFile;
+        if (op.flags & O_TRUNC) disposition = CreateDisposition::Overwrite;
+      }
+      IoStackLocation* location =
+          detail::PrepareCreate(op, volume_, op.fo, {}, access, disposition, options);
+      location->parameters.create.openFlags = op.flags;
+      return Next::kSend;
     }
-    IoStackLocation* location =
-        detail::PrepareCreate(op, volume_, op.fo, {}, access, disposition, options);
-    location->parameters.create.openFlags = op.flags;
-    return Next::kSend;
+    case 1:
+      if (!NtSuccess(status)) return Fail(op, status);
+      op.opened = std::exchange(op.created, nullptr);
+      if (!op.openInfo.directory && PrepareBackingQuery(op)) return Next::kSend;
+      break;
+    default:
+      break;  // the backing query answered; ChooseOpenIo reads its status
   }
-  if (!NtSuccess(status)) return Fail(op, status);
+  bool queried = op.step == 3;
   OpenInfo info{op.flags, op.openInfo.directory, NodeId{op.ctx.nodeid}};
-  FileHandle fh = handles_.Insert(std::exchange(op.created, nullptr), info);
-  ReleaseHeld(op);
   fuse_open_out out{};
-  out.fh = fh.value;
-  if (options_.keepCache && !info.directory) out.open_flags |= fopen::kKeepCache;
+  // Directory opens keep no page cache and have no backing file.
+  if (!info.directory) {
+    ChooseOpenIo(op, NodeEntry{info.node, nodes_.Generation(info.node)}, queried, &info, &out);
+  }
+  out.fh = handles_.Insert(std::exchange(op.opened, nullptr), info).value;
+  ReleaseHeld(op);
   op.reply.Open(out);
   return Next::kDone;
+}
+
+// ---- Passthrough (dispatcher_backing.h): OPEN and CREATE ask the stack for the open's
+// host descriptor. Any refusal or failure leaves the open served through the stack:
+// passthrough never fails an open.
+
+bool DispatcherImpl::PrepareBackingQuery(Operation& op) {
+  if (!backing_.enabled() || op.opened == nullptr) return false;
+  op.backing = FileBackingDescriptorInfo{};
+  detail::PrepareQueryInformation(op, op.opened,
+                                  FileInformationClass::FileBackingDescriptorInformation,
+                                  &op.backing, sizeof op.backing);
+  return true;
+}
+
+void DispatcherImpl::ChooseOpenIo(Operation& op, NodeEntry node, bool queried, OpenInfo* info,
+                                  fuse_open_out* out) {
+  if (options_.keepCache) out->open_flags |= fopen::kKeepCache;
+  if (!backing_.enabled()) return;
+  int fd = (queried && NtSuccess(op.irp.ioStatus.status)) ? op.backing.fd : -1;
+  BackingChoice choice = backing_.Choose(node, fd);
+  info->io = choice.io;
+  info->nodeGeneration = node.generation;
+  if (choice.io == OpenIo::kPassthrough) {
+    out->open_flags = fopen::kPassthrough;
+    out->backing_id = choice.backingId;
+  }
 }
 
 uint32_t DispatcherImpl::OpenFlagsForDriver(uint32_t flags) const {
@@ -188,7 +226,10 @@ void DispatcherImpl::Flush(const RequestContext& ctx, const fuse_flush_in& in, R
 // them).
 
 void DispatcherImpl::Release(const RequestContext&, const fuse_release_in& in, Reply reply) {
-  FileObject* fileObject = handles_.Remove(FileHandle{in.fh});
+  OpenInfo info;
+  FileObject* fileObject = handles_.Remove(FileHandle{in.fh}, &info);
+  // The kernel let the file go before it sent RELEASE: the backing id may go now.
+  backing_.Release(NodeEntry{info.node, info.nodeGeneration}, info.io);
   if (fileObject != nullptr) stack_->CloseHandle(fileObject);
   reply.Empty();
 }

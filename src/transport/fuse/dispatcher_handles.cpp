@@ -39,11 +39,12 @@ FileObject* HandleTable::Reference(FileHandle fh, OpenInfo* info) {
   return slot->fileObject;
 }
 
-FileObject* HandleTable::Remove(FileHandle fh) {
+FileObject* HandleTable::Remove(FileHandle fh, OpenInfo* info) {
   std::lock_guard lock(mutex_);
   Slot* slot = LiveSlotLocked(fh);
   if (slot == nullptr) return nullptr;
   FileObject* removed = slot->fileObject;
+  if (info != nullptr) *info = slot->info;
   slot->fileObject = nullptr;
   slot->info = OpenInfo{};
   // Skip 0 on wrap-around so that no handle is ever 0.

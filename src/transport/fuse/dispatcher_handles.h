@@ -13,6 +13,7 @@
 #include <mutex>
 #include <vector>
 
+#include "transport/fuse/dispatcher_backing.h"
 #include "transport/fuse/node_table.h"
 
 namespace irpfs {
@@ -31,6 +32,8 @@ struct OpenInfo {
   uint32_t openFlags = 0;  // open(2) flags of the OPEN/CREATE (O_APPEND matters for writes)
   bool directory = false;
   NodeId node;  // the node the open was made on
+  uint64_t nodeGeneration = 0;
+  OpenIo io = OpenIo::kNone;  // passthrough bookkeeping (dispatcher_backing.h)
 };
 
 class HandleTable {
@@ -47,8 +50,9 @@ class HandleTable {
   // The FileObject of `fh` with a reference added, and its info; nullptr when stale.
   FileObject* Reference(FileHandle fh, OpenInfo* info = nullptr);
 
-  // Removes `fh` and returns its FileObject for the caller to close; nullptr when stale.
-  FileObject* Remove(FileHandle fh);
+  // Removes `fh` and returns its FileObject for the caller to close, and its info;
+  // nullptr when stale.
+  FileObject* Remove(FileHandle fh, OpenInfo* info = nullptr);
 
   // Removes every open and returns their FileObjects to close.
   std::vector<FileObject*> Clear();

@@ -128,6 +128,7 @@ NtStatus DispatcherImpl::OpenRootWith(uint32_t access, FileObject** out, uint64_
 
 void DispatcherImpl::Init(const ConnectionInfo& info) {
   connection_ = info;
+  backing_.Enable(info.Has(init_flag::kPassthrough) ? info.backingFiles : nullptr);
 }
 
 // ---- Forgets.
@@ -147,6 +148,8 @@ void DispatcherImpl::BatchForget(const RequestContext&, std::span<const fuse_for
 // ---- Shutdown.
 
 void DispatcherImpl::Destroy(const RequestContext&, Reply reply) {
+  // The kernel holds no open any more; its backing ids go before the session does.
+  backing_.CloseAll();
   CloseEverything();
   reply.Empty();
 }

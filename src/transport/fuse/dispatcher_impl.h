@@ -46,6 +46,7 @@
 #include "core/status.h"
 #include "core/volume_stack.h"
 #include "transport/fuse/dispatcher.h"
+#include "transport/fuse/dispatcher_backing.h"
 #include "transport/fuse/dispatcher_handles.h"
 #include "transport/fuse/node_table.h"
 
@@ -155,6 +156,8 @@ class DispatcherImpl final : public FuseDispatcher {
   // sent from there sees that request retired.
   size_t OperationsInFlight() const;
   VolumeStack& stack() const { return *stack_; }
+  // FUSE passthrough: live backing ids and how opens were served (dispatcher_backing.h).
+  BackingCounters backingCounters() const { return backing_.Counters(); }
 
  private:
   friend struct detail::Operation;
@@ -228,6 +231,13 @@ class DispatcherImpl final : public FuseDispatcher {
                  bool wide);
   // open(2) flags as the driver should see them on this connection.
   uint32_t OpenFlagsForDriver(uint32_t flags) const;
+  // OPEN and CREATE of a regular file: asks the stack for the open's backing descriptor
+  // (op.opened) when passthrough is on; false when there is nothing to ask.
+  bool PrepareBackingQuery(detail::Operation& op);
+  // Decides passthrough for the open in op.opened (after PrepareBackingQuery's IRP, or
+  // without one) and fills the open reply's flags.
+  void ChooseOpenIo(detail::Operation& op, NodeEntry node, bool queried, OpenInfo* info,
+                    fuse_open_out* out);
 
   // Replies to a failed request with the errno of `status` (StatusToErrno, the only
   // place the dispatcher maps statuses).
@@ -255,6 +265,7 @@ class DispatcherImpl final : public FuseDispatcher {
 
   NodeTable nodes_;
   HandleTable handles_;
+  BackingFiles backing_;
 
   std::mutex poolMutex_;
   detail::Operation* freeList_ = nullptr;

@@ -195,20 +195,24 @@ Next DispatcherImpl::StepCreate(Operation& op) {
       op.opened2 = TakeCreated(op);
       detail::PrepareQueryStat(op, op.opened2);
       return Next::kSend;
-    default: {
+    case 3:
       if (!NtSuccess(status)) return Fail(op, status);
-      RememberResult remembered = nodes_.Remember(op.stat.fileId, op.opened2);
-      if (remembered.adopted) op.opened2 = nullptr;
-      FileHandle fh = handles_.Insert(std::exchange(op.opened, nullptr),
-                                      OpenInfo{op.flags, false, remembered.entry.id});
-      ReleaseHeld(op);
-      fuse_open_out open{};
-      open.fh = fh.value;
-      if (options_.keepCache) open.open_flags |= fopen::kKeepCache;
-      op.reply.Create(EntryOut(remembered.entry, op.stat), open);
-      return Next::kDone;
-    }
+      // Passthrough for the new open (regular files only; the query refuses others).
+      if (S_ISREG(op.stat.mode) && PrepareBackingQuery(op)) return Next::kSend;
+      break;
+    default:
+      break;  // the backing query answered; ChooseOpenIo reads its status
   }
+  bool queried = op.step == 5;
+  RememberResult remembered = nodes_.Remember(op.stat.fileId, op.opened2);
+  if (remembered.adopted) op.opened2 = nullptr;
+  OpenInfo info{op.flags, false, remembered.entry.id};
+  fuse_open_out open{};
+  ChooseOpenIo(op, remembered.entry, queried, &info, &open);
+  open.fh = handles_.Insert(std::exchange(op.opened, nullptr), info).value;
+  ReleaseHeld(op);
+  op.reply.Create(EntryOut(remembered.entry, op.stat), open);
+  return Next::kDone;
 }
 
 // ---- UNLINK, RMDIR: open with DELETE access, set a POSIX delete disposition, close.

@@ -139,6 +139,7 @@ struct Operation {
   FileSeekDataInfo seek;
   FileAllocateRangeInfo allocate;
   CopyRangeInput copyRange;        // names fo2 (the source) for the IRP sent on fo
+  FileBackingDescriptorInfo backing;
   std::span<std::byte> out;        // the reply buffer (Reply::AcquireBuffer)
   std::vector<std::byte> scratch;  // directory records; keeps its capacity across uses
 

@@ -112,6 +112,12 @@ size_t NodeTable::LiveCount() const {
   return live;
 }
 
+uint64_t NodeTable::Generation(NodeId id) const {
+  std::lock_guard lock(mutex_);
+  const Slot* slot = LiveSlotLocked(id);
+  return slot != nullptr ? slot->generation : 0;
+}
+
 uint64_t NodeTable::LookupCount(NodeId id) const {
   std::lock_guard lock(mutex_);
   const Slot* slot = LiveSlotLocked(id);

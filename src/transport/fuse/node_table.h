@@ -98,6 +98,7 @@ class NodeTable {
   // Introspection for tests and the status view.
   size_t LiveCount() const;
   uint64_t LookupCount(NodeId id) const;  // 0 when not live
+  uint64_t Generation(NodeId id) const;   // 0 when not live
   bool Contains(NodeId id) const { return LookupCount(id) != 0; }
 
  private:

@@ -25,6 +25,9 @@ class FuseTransport {
   virtual int OpenBacking(int fd) { return -EOPNOTSUPP; }
   // Drops a backing id once no open uses it any more. 0 or -errno.
   virtual int CloseBacking(int backingId) { return -EOPNOTSUPP; }
+  // Whether this process may register backing files at all (the kernel wants
+  // CAP_SYS_ADMIN); "" when it may, else why not, in a few words.
+  virtual const char* WhyNoBacking() const { return ""; }
 };
 
 // /dev/fuse: worker fds are clones (FUSE_DEV_IOC_CLONE), each with its own queue of
@@ -41,6 +44,7 @@ class DevFuseTransport final : public FuseTransport {
   int OpenWorkerFd() override;
   int OpenBacking(int fd) override;
   int CloseBacking(int backingId) override;
+  const char* WhyNoBacking() const override;
 
  private:
   int sessionFd_;

@@ -115,6 +115,20 @@ class FakeKernelTest : public ::testing::Test {
   ReplyMessage initReply_;
 };
 
+TEST_F(FakeKernelTest, PassthroughIsLeftOutWhenTheKernelDoesNotOfferIt) {
+  fuse_init_in init = FakeKernel::ModernInit();
+  init.flags2 &= ~static_cast<uint32_t>(init_flag::kPassthrough >> 32);
+  ChannelOptions options;
+  options.passthrough = true;
+  StartChannel(options, init);
+  ASSERT_EQ(initReply_.header.error, 0);
+  auto out = initReply_.As<fuse_init_out>();
+  uint64_t flags = out.flags | (uint64_t{out.flags2} << 32);
+  EXPECT_FALSE(flags & init_flag::kPassthrough);
+  EXPECT_EQ(out.max_stack_depth, 0u);
+  EXPECT_EQ(dispatcher_.info.backingFiles, nullptr);
+}
+
 TEST_F(FakeKernelTest, InitNegotiatesWhatBothOffer) {
   ChannelOptions options;
   options.passthrough = true;
@@ -143,6 +157,8 @@ TEST_F(FakeKernelTest, InitNegotiatesWhatBothOffer) {
   EXPECT_FALSE(flags & init_flag::kOverIoUring);
   EXPECT_EQ(dispatcher_.initCalls.load(), 1);
   EXPECT_EQ(dispatcher_.info.flags, flags);
+  // Passthrough agreed: the dispatcher registers backing files through the transport.
+  EXPECT_EQ(dispatcher_.info.backingFiles, &kernel_.transport());
   EXPECT_TRUE(dispatcher_.info.KernelOffers(init_flag::kOverIoUring));
   EXPECT_EQ(dispatcher_.info.maxRead, 256u * 4096u);
 }

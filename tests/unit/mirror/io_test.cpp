@@ -345,3 +345,40 @@ TEST_F(MirrorTest, BackingDescriptorIsTheOpensOwnHostFile) {
 
 }  // namespace
 }  // namespace irpfs::mirror::testing
+
+namespace irpfs::mirror::testing {
+namespace {
+
+// The class driver answers FileBackingDescriptorInformation from the mirror's open: the
+// descriptor reads the host file. Directories and node opens (no data access) have none.
+TEST_F(MirrorTest, BackingDescriptorQueryThroughTheClassDriver) {
+  WriteHostFile(Host("q"), "through the stack");
+  FileObject* fo = MustOpen({.name = "/q", .access = access::kGenericRead});
+  ASSERT_NE(fo, nullptr);
+  FileBackingDescriptorInfo backing;
+  ASSERT_EQ(QueryInfo(fo, FileInformationClass::FileBackingDescriptorInformation, &backing),
+            NtStatus::Success);
+  ASSERT_GE(backing.fd, 0);
+  char buffer[32] = {};
+  EXPECT_EQ(pread(backing.fd, buffer, sizeof buffer, 0), 17);
+  EXPECT_STREQ(buffer, "through the stack");
+  EXPECT_EQ(QueryInfo(fo, FileInformationClass::FileBackingDescriptorInformation, &backing,
+                      sizeof backing - 1),
+            NtStatus::InfoLengthMismatch);
+  Close(fo);
+
+  FileObject* attributesOnly = MustOpen({.name = "/q", .access = access::kReadAttributes});
+  EXPECT_EQ(
+      QueryInfo(attributesOnly, FileInformationClass::FileBackingDescriptorInformation, &backing),
+      NtStatus::InvalidDeviceRequest);
+  Close(attributesOnly);
+
+  FileObject* root = MustOpen(
+      {.name = "/", .access = access::kGenericRead, .options = create_option::kDirectoryFile});
+  EXPECT_EQ(QueryInfo(root, FileInformationClass::FileBackingDescriptorInformation, &backing),
+            NtStatus::InvalidDeviceRequest);
+  Close(root);
+}
+
+}  // namespace
+}  // namespace irpfs::mirror::testing

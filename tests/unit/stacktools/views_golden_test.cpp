@@ -71,8 +71,9 @@ TEST_F(StackViewsTest, DevStackListsFiltersInAltitudeOrder) {
             "DO_BUFFERED_IO\n"
             "  stats     stats:basefs0         FILE_DEVICE_FILTER            370000    4      "
             "DO_BUFFERED_IO\n"
+            // readonly lets the backing descriptor query pass (FUSE passthrough).
             "  readonly  readonly:basefs0      FILE_DEVICE_FILTER            260000    3      "
-            "DO_BUFFERED_IO\n"
+            "DO_BUFFERED_IO | DO_BACKING_PASSTHROUGH\n"
             "  faults    faults:basefs0        FILE_DEVICE_FILTER            140000    2      "
             "DO_BUFFERED_IO\n"
             "  basefs    basefs0               FILE_DEVICE_DISK_FILE_SYSTEM  0         1      "
@@ -88,7 +89,7 @@ TEST_F(StackViewsTest, DetachTakesOnlyThatFilterOut) {
             "Device stack of /mnt/m (2 devices, top first; IRPs enter at >)\n"
             "  Driver    Device            Type                          Altitude  Stack  Flags\n"
             "> readonly  readonly:basefs0  FILE_DEVICE_FILTER            260000    2      "
-            "DO_BUFFERED_IO\n"
+            "DO_BUFFERED_IO | DO_BACKING_PASSTHROUGH\n"
             "  basefs    basefs0           FILE_DEVICE_DISK_FILE_SYSTEM  0         1      "
             "DO_BUFFERED_IO\n");
 }

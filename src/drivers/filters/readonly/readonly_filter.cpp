@@ -1,5 +1,6 @@
 #include "drivers/filters/readonly/readonly_filter.h"
 
+#include "core/file_object.h"
 #include "core/filter_device.h"
 #include "core/io_manager.h"
 #include "core/volume_stack.h"
@@ -31,9 +32,20 @@ NtStatus OpenIfCompletion(DeviceObject*, Irp* irp, void*) {
   return FltContinueCompletion(irp);
 }
 
+// FUSE passthrough would send the open's WRITEs past this filter. Every open it lets
+// through is read-only, so only reads can bypass it; but an open made before a live
+// attach may have write access, and that one keeps going through the stack.
+bool IsRefusedBackingQuery(const Irp* irp, const IoStackLocation& location) {
+  if (!FltIsBackingQuery(irp)) return false;
+  const FileObject* fileObject = location.fileObject;
+  return fileObject == nullptr || fileObject->writeAccess ||
+         (fileObject->grantedAccess & kModifyingAccess) != 0;
+}
+
 NtStatus ReadonlyDispatch(DeviceObject* device, Irp* irp) {
   IoStackLocation* location = IoGetCurrentIrpStackLocation(irp);
   if (IsRefused(*location)) return IoCompleteWith(irp, NtStatus::MediaWriteProtected);
+  if (IsRefusedBackingQuery(irp, *location)) return IoCompleteWith(irp, NtStatus::NotSupported);
   if (location->majorFunction == IrpMajor::Create &&
       location->parameters.create.disposition == CreateDisposition::OpenIf) {
     FltCopyDown(irp);
@@ -48,7 +60,13 @@ NtStatus ReadonlyAddDevice(DriverObject* driver, DeviceObject* physicalDevice) {
     if (context->error != nullptr) *context->error = "readonly: takes no options";
     return NtStatus::InvalidParameter;
   }
-  return FltAddFilterDevice<ReadonlyDevice>(driver, physicalDevice, nullptr);
+  DeviceObject* device = nullptr;
+  NtStatus status = FltCreateDevice(driver, physicalDevice, &device);
+  if (!NtSuccess(status)) return status;
+  device->CreateExtension<ReadonlyDevice>();
+  // Data of read-only opens needs no inspection: passthrough may stay on (see above).
+  FltAllowBackingPassthrough(device);
+  return FltAttachOrDelete(device, physicalDevice);
 }
 
 }  // namespace

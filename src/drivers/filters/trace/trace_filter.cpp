@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/file_object.h"
+#include "core/filter_device.h"
 #include "core/io_manager.h"
 #include "drivers/filters/trace/process_name_cache.h"
 
@@ -169,6 +170,15 @@ NtStatus TraceDispatch(DeviceObject* device, Irp* irp) {
   FillCommon(*state, irp, *location, start, TracePhase::Down, &record);
   FillParameters(irp, *location, &record);
   state->log->Record(record);
+
+  // Trace must see every READ and WRITE, so it keeps FUSE passthrough off for the opens
+  // made while it is attached (core/filter_device.h); the refusal shows in the trace.
+  if (FltRefusesBackingQuery(device, irp)) {
+    record.phase = TracePhase::Up;
+    record.status = NtStatus::NotSupported;
+    state->log->Record(record);
+    return IoCompleteWith(irp, NtStatus::NotSupported);
+  }
 
   IoCopyCurrentIrpStackLocationToNext(irp);
   IoSetCompletionRoutine(irp, TraceCompletion, StartToContext(start), true, true, true);

@@ -38,6 +38,8 @@ std::string_view FileInformationClassName(uint32_t infoClass) {
       return "FileStatInformation";
     case C::FilePosixInformation:
       return "FilePosixInformation";
+    case C::FileBackingDescriptorInformation:
+      return "FileBackingDescriptorInformation";
     case C::FileSymlinkInformation:
       return "FileSymlinkInformation";
     case C::FileAllocateRangeInformation:
