@@ -215,6 +215,8 @@ class DispatcherImpl final : public FuseDispatcher {
   void SetLock(const RequestContext& ctx, const fuse_lk_in& in, Reply reply, bool wait);
   // open(2) flags as the driver should see them on this connection.
   uint32_t OpenFlagsForDriver(uint32_t flags) const;
+  // FOPEN_* flags of the OPEN/CREATE reply for an open with these open(2) flags.
+  uint32_t OpenReplyFlags(uint32_t openFlags, bool directory) const;
 
   // Replies to a failed request with the errno of `status` (StatusToErrno, the only
   // place the dispatcher maps statuses).

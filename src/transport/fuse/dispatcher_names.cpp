@@ -204,7 +204,7 @@ Next DispatcherImpl::StepCreate(Operation& op) {
       ReleaseHeld(op);
       fuse_open_out open{};
       open.fh = fh.value;
-      if (options_.keepCache) open.open_flags |= fopen::kKeepCache;
+      open.open_flags |= OpenReplyFlags(op.flags, false);
       op.reply.Create(EntryOut(remembered.entry, op.stat), open);
       return Next::kDone;
     }
