@@ -27,7 +27,10 @@ size_t ReceiveBufferSize(const ChannelOptions& options) {
 
 uint64_t WantedFlags(const ChannelOptions& o) {
   using namespace init_flag;
-  uint64_t want = kBigWrites | kMaxPages | kInitExt | kSetxattrExt | kHasIoctlDir;
+  // DIRECT_IO_ALLOW_MMAP: O_DIRECT opens are answered with FOPEN_DIRECT_IO (for parallel
+  // direct writes); without it the kernel would refuse MAP_SHARED on such an open.
+  uint64_t want =
+      kBigWrites | kMaxPages | kInitExt | kSetxattrExt | kHasIoctlDir | kDirectIoAllowMmap;
   if (o.asyncRead) want |= kAsyncRead | kAsyncDio;
   if (o.parallelDirops) want |= kParallelDirops;
   if (o.atomicOTrunc) want |= kAtomicOTrunc;
