@@ -3,10 +3,17 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <iterator>
 
 namespace irpfs::memfs {
 
 namespace {
+// The vector of chunks may reach this many slots whatever the file holds (4 MiB of file),
+// plus kDenseSlotsPerChunk per chunk held: a dense file's spans all fit, a sparse file's
+// vector costs at most a few slots per chunk.
+constexpr uint64_t kDenseBaseSlots = 64;
+constexpr uint64_t kDenseSlotsPerChunk = 4;
+
 uint64_t SpanStart(uint64_t index) {
   return index * kChunkSize;
 }
@@ -22,31 +29,73 @@ uint32_t FileData::GrownCapacity(uint32_t capacity, uint32_t needed) {
   return std::min(kChunkSize, std::max(rounded, capacity * 2));
 }
 
+template <class Self, class F>
+void FileData::ForEachChunk(Self& self, uint64_t first, uint64_t last, F&& f) {
+  uint64_t denseEnd = std::min<uint64_t>(self.dense_.size(), last + 1);
+  for (uint64_t index = first; index < denseEnd; ++index) {
+    if (self.dense_[index].capacity != 0) f(index, self.dense_[index]);
+  }
+  for (auto it = self.sparse_.lower_bound(first); it != self.sparse_.end() && it->first <= last;
+       ++it) {
+    if (it->second.capacity != 0) f(it->first, it->second);
+  }
+}
+
+const FileData::Chunk* FileData::Find(uint64_t index) const {
+  if (index < dense_.size()) {
+    const Chunk& chunk = dense_[index];
+    return chunk.capacity != 0 ? &chunk : nullptr;
+  }
+  if (sparse_.empty()) return nullptr;
+  auto it = sparse_.find(index);
+  return it != sparse_.end() && it->second.capacity != 0 ? &it->second : nullptr;
+}
+
+FileData::Chunk& FileData::Slot(uint64_t index) {
+  if (index < dense_.size()) return dense_[index];
+  uint64_t bound = kDenseBaseSlots + kDenseSlotsPerChunk * chunks_;
+  if (index >= bound) return sparse_[index];
+  // Grow the vector geometrically (within the bound) and take in the map's spans it
+  // now covers: they are the map's first entries.
+  uint64_t slots = std::min(bound, std::max(index + 1, 2 * uint64_t{dense_.size()}));
+  dense_.resize(slots);
+  auto it = sparse_.begin();
+  for (; it != sparse_.end() && it->first < slots; ++it) dense_[it->first] = std::move(it->second);
+  sparse_.erase(sparse_.begin(), it);
+  return dense_[index];
+}
+
+void FileData::Free(Chunk& chunk) {
+  if (chunk.capacity == 0) return;
+  allocated_ -= chunk.capacity;
+  --chunks_;
+  chunk.bytes.reset();
+  chunk.capacity = 0;
+}
+
+void FileData::DropEmptyMapEntries(uint64_t first, uint64_t last) {
+  for (auto it = sparse_.lower_bound(first); it != sparse_.end() && it->first <= last;) {
+    it = it->second.capacity == 0 ? sparse_.erase(it) : std::next(it);
+  }
+}
+
 uint32_t FileData::Read(void* out, uint32_t length, uint64_t offset) const {
   if (offset >= size_) return 0;
   uint64_t end = std::min<uint64_t>(size_, offset + length);
   auto* dst = static_cast<std::byte*>(out);
-  uint64_t pos = offset;
-  auto it = chunks_.lower_bound(pos / kChunkSize);
-  while (pos < end) {
+  for (uint64_t pos = offset; pos < end;) {
     uint64_t index = pos / kChunkSize;
-    if (it == chunks_.end() || it->first != index) {
-      // A hole, up to the next chunk or the end of the request.
-      uint64_t holeEnd = it == chunks_.end() ? end : std::min(end, SpanStart(it->first));
-      std::memset(dst, 0, holeEnd - pos);
-      dst += holeEnd - pos;
-      pos = holeEnd;
-      continue;
-    }
     uint32_t inSpan = static_cast<uint32_t>(pos - SpanStart(index));
     uint32_t count = static_cast<uint32_t>(std::min(end, SpanStart(index + 1)) - pos);
-    const Chunk& chunk = it->second;
-    uint32_t stored = inSpan < chunk.capacity ? std::min(count, chunk.capacity - inSpan) : 0;
-    std::memcpy(dst, chunk.bytes.get() + inSpan, stored);
+    const Chunk* chunk = Find(index);
+    uint32_t stored = 0;
+    if (chunk != nullptr && inSpan < chunk->capacity) {
+      stored = std::min(count, chunk->capacity - inSpan);
+      std::memcpy(dst, chunk->bytes.get() + inSpan, stored);
+    }
     std::memset(dst + stored, 0, count - stored);
     dst += count;
     pos += count;
-    ++it;
   }
   return static_cast<uint32_t>(end - offset);
 }
@@ -58,12 +107,11 @@ uint64_t FileData::GrowthNeeded(uint64_t offset, uint64_t end) const {
   uint64_t growth = 0;
   uint64_t present = 0;
   bool lastPresent = false;
-  for (auto it = chunks_.lower_bound(first); it != chunks_.end() && it->first <= last; ++it) {
-    const Chunk& chunk = it->second;
-    growth += GrownCapacity(chunk.capacity, NeededInSpan(it->first, end)) - chunk.capacity;
+  ForEachChunk(*this, first, last, [&](uint64_t index, const Chunk& chunk) {
+    growth += GrownCapacity(chunk.capacity, NeededInSpan(index, end)) - chunk.capacity;
     ++present;
-    lastPresent = lastPresent || it->first == last;
-  }
+    lastPresent = lastPresent || index == last;
+  });
   // Spans without a chunk, counted without visiting them: a huge range is cheap to price.
   uint64_t absent = last - first + 1 - present;
   if (absent == 0) return growth;
@@ -78,11 +126,15 @@ void FileData::Back(uint64_t offset, uint64_t end) {
   if (offset >= end) return;
   uint64_t last = (end - 1) / kChunkSize;
   for (uint64_t index = offset / kChunkSize; index <= last; ++index) {
-    Chunk& chunk = chunks_[index];
+    Chunk& chunk = Slot(index);
     uint32_t grown = GrownCapacity(chunk.capacity, NeededInSpan(index, end));
     if (grown == chunk.capacity) continue;
     auto bytes = std::make_unique<std::byte[]>(grown);  // zero-filled
-    if (chunk.capacity) std::memcpy(bytes.get(), chunk.bytes.get(), chunk.capacity);
+    if (chunk.capacity != 0) {
+      std::memcpy(bytes.get(), chunk.bytes.get(), chunk.capacity);
+    } else {
+      ++chunks_;
+    }
     chunk.bytes = std::move(bytes);
     allocated_ += grown - chunk.capacity;
     chunk.capacity = grown;
@@ -92,17 +144,15 @@ void FileData::Back(uint64_t offset, uint64_t end) {
 void FileData::Store(const void* data, uint32_t length, uint64_t offset) {
   const auto* src = static_cast<const std::byte*>(data);
   uint64_t end = offset + length;
-  uint64_t pos = offset;
-  auto it = chunks_.find(pos / kChunkSize);
-  while (pos < end) {
-    assert(it != chunks_.end() && it->first == pos / kChunkSize);
-    uint32_t inSpan = static_cast<uint32_t>(pos - SpanStart(it->first));
-    uint32_t count = static_cast<uint32_t>(std::min(end, SpanStart(it->first + 1)) - pos);
-    assert(inSpan + count <= it->second.capacity);
-    std::memcpy(it->second.bytes.get() + inSpan, src, count);
+  for (uint64_t pos = offset; pos < end;) {
+    uint64_t index = pos / kChunkSize;
+    Chunk* chunk = Find(index);
+    uint32_t inSpan = static_cast<uint32_t>(pos - SpanStart(index));
+    uint32_t count = static_cast<uint32_t>(std::min(end, SpanStart(index + 1)) - pos);
+    assert(chunk != nullptr && inSpan + count <= chunk->capacity);
+    std::memcpy(chunk->bytes.get() + inSpan, src, count);
     src += count;
     pos += count;
-    ++it;
   }
   size_ = std::max(size_, end);
 }
@@ -110,9 +160,14 @@ void FileData::Store(const void* data, uint32_t length, uint64_t offset) {
 void FileData::Resize(uint64_t newSize) {
   if (newSize < size_) {
     uint64_t firstDead = (newSize + kChunkSize - 1) / kChunkSize;
-    for (auto it = chunks_.lower_bound(firstDead); it != chunks_.end();) {
-      allocated_ -= it->second.capacity;
-      it = chunks_.erase(it);
+    if (firstDead < dense_.size()) {
+      for (uint64_t index = firstDead; index < dense_.size(); ++index) Free(dense_[index]);
+      dense_.resize(firstDead);
+      if (dense_.empty()) dense_.shrink_to_fit();
+    }
+    for (auto it = sparse_.lower_bound(firstDead); it != sparse_.end();) {
+      Free(it->second);
+      it = sparse_.erase(it);
     }
     // Zero the tail of the last chunk, and anything preallocated past the old end.
     Zero(newSize, SpanStart(firstDead), /*freeWholeChunks=*/false);
@@ -122,31 +177,34 @@ void FileData::Resize(uint64_t newSize) {
 
 void FileData::Zero(uint64_t offset, uint64_t end, bool freeWholeChunks) {
   if (offset >= end) return;
+  uint64_t first = offset / kChunkSize;
   uint64_t last = (end - 1) / kChunkSize;
-  for (auto it = chunks_.lower_bound(offset / kChunkSize);
-       it != chunks_.end() && it->first <= last;) {
-    uint64_t spanStart = SpanStart(it->first);
+  ForEachChunk(*this, first, last, [&](uint64_t index, Chunk& chunk) {
+    uint64_t spanStart = SpanStart(index);
     uint64_t from = std::max(offset, spanStart) - spanStart;
     uint64_t to = std::min<uint64_t>(end - spanStart, kChunkSize);
-    Chunk& chunk = it->second;
     if (freeWholeChunks && from == 0 && to == kChunkSize) {
-      allocated_ -= chunk.capacity;
-      it = chunks_.erase(it);
-      continue;
-    }
-    if (from < chunk.capacity) {
+      Free(chunk);
+    } else if (from < chunk.capacity) {
       uint64_t stop = std::min<uint64_t>(to, chunk.capacity);
       std::memset(chunk.bytes.get() + from, 0, stop - from);
     }
-    ++it;
-  }
+  });
+  if (freeWholeChunks) DropEmptyMapEntries(first, last);
 }
 
 bool FileData::NextData(uint64_t from, uint64_t* at) const {
   if (from >= size_) return false;
-  auto it = chunks_.lower_bound(from / kChunkSize);
-  if (it == chunks_.end()) return false;
-  uint64_t start = std::max(from, SpanStart(it->first));
+  uint64_t first = from / kChunkSize;
+  uint64_t found = UINT64_MAX;
+  for (uint64_t index = first; index < dense_.size() && found == UINT64_MAX; ++index) {
+    if (dense_[index].capacity != 0) found = index;
+  }
+  for (auto it = sparse_.lower_bound(first); it != sparse_.end() && found == UINT64_MAX; ++it) {
+    if (it->second.capacity != 0) found = it->first;
+  }
+  if (found == UINT64_MAX) return false;
+  uint64_t start = std::max(from, SpanStart(found));
   if (start >= size_) return false;
   *at = start;
   return true;
@@ -154,12 +212,8 @@ bool FileData::NextData(uint64_t from, uint64_t* at) const {
 
 uint64_t FileData::NextHole(uint64_t from) const {
   uint64_t index = from / kChunkSize;
-  auto it = chunks_.find(index);
-  if (it == chunks_.end()) return from;
-  while (it != chunks_.end() && it->first == index) {
-    ++it;
-    ++index;
-  }
+  if (Find(index) == nullptr) return from;
+  while (Find(index) != nullptr) ++index;
   return std::min(SpanStart(index), size_);
 }
 

@@ -1,10 +1,16 @@
 // The bytes of one regular file, stored sparsely.
 //
 // The file is cut into spans of kChunkSize bytes. Only spans that were written (or
-// preallocated) have a chunk in the map, keyed by span index, so a hole costs nothing. A
-// chunk's buffer covers the first `capacity` bytes of its span and grows in kChunkGrain
-// steps, so a small file costs one grain, not one span. Bytes past a chunk's buffer and
-// spans without a chunk read as zeros.
+// preallocated) have a chunk, so a hole costs nothing. A chunk's buffer covers the first
+// `capacity` bytes of its span and grows in kChunkGrain steps, so a small file costs one
+// grain, not one span. Bytes past a chunk's buffer and spans without a chunk read as
+// zeros.
+//
+// Where the chunks are: the spans from 0 up to a bound are a vector indexed by span (one
+// load finds a chunk: a 4 KiB read or write is on every request's path, and a tree walk
+// there was a chain of cache misses); the spans past it are a map keyed by span index. The
+// vector only grows while it stays within a few slots per chunk actually held, so a file
+// with a byte at 1 TiB is a map entry, not millions of empty slots.
 //
 // Invariant: every stored byte at or past size() is zero. Extending the file (truncate up,
 // a write past the end) therefore exposes zeros without touching memory, and shrinking
@@ -17,6 +23,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <vector>
 
 namespace irpfs::memfs {
 
@@ -61,14 +68,31 @@ class FileData {
  private:
   struct Chunk {
     std::unique_ptr<std::byte[]> bytes;
-    uint32_t capacity = 0;
+    uint32_t capacity = 0;  // 0: no buffer, the span is a hole
   };
 
   // The buffer size a chunk of `capacity` bytes grows to so that it covers `needed`
   // bytes of its span. Doubles (up to the span) so appends copy amortized O(1).
   static uint32_t GrownCapacity(uint32_t capacity, uint32_t needed);
+  // Calls f(index, chunk) for each chunk with a buffer in spans [first, last], in order.
+  template <class Self, class F>
+  static void ForEachChunk(Self& self, uint64_t first, uint64_t last, F&& f);
 
-  std::map<uint64_t, Chunk> chunks_;
+  // The chunk of span `index`, or nullptr for a hole.
+  const Chunk* Find(uint64_t index) const;
+  Chunk* Find(uint64_t index) {
+    return const_cast<Chunk*>(static_cast<const FileData*>(this)->Find(index));
+  }
+  // The chunk of span `index`, made empty if there is none. May move the vector's chunks.
+  Chunk& Slot(uint64_t index);
+  // Drops a chunk's buffer; the span becomes a hole.
+  void Free(Chunk& chunk);
+  // Removes the map's empty entries in spans [first, last].
+  void DropEmptyMapEntries(uint64_t first, uint64_t last);
+
+  std::vector<Chunk> dense_;          // spans [0, dense_.size())
+  std::map<uint64_t, Chunk> sparse_;  // spans >= dense_.size()
+  uint64_t chunks_ = 0;               // chunks with a buffer
   uint64_t size_ = 0;
   uint64_t allocated_ = 0;
 };

@@ -18,6 +18,14 @@ namespace irpfs::fuse {
 namespace {
 
 constexpr size_t kPageSize = 4096;
+// Workers by default: one per CPU, but never fewer than this. A worker whose request
+// blocks in the driver (the mirror in a host system call, behind the host's inode lock)
+// serves nothing meanwhile; with one worker per CPU on a small machine, 16 O_DIRECT
+// writes in flight to a mirrored file were served two at a time (8 workers instead of 2
+// on 2 CPUs: 30-40% more QD16 random writes, in three alternating runs). libfuse's loop
+// grows to 10 threads. An idle worker costs its receive buffer and a thread asleep in
+// read(2) (the kernel wakes one reader per request).
+constexpr unsigned kMinDefaultWorkers = 8;
 
 size_t ReceiveBufferSize(const ChannelOptions& options) {
   // The kernel refuses reads into buffers smaller than header + write_in + max_write.
@@ -27,7 +35,10 @@ size_t ReceiveBufferSize(const ChannelOptions& options) {
 
 uint64_t WantedFlags(const ChannelOptions& o) {
   using namespace init_flag;
-  uint64_t want = kBigWrites | kMaxPages | kInitExt | kSetxattrExt | kHasIoctlDir;
+  // DIRECT_IO_ALLOW_MMAP: O_DIRECT opens are answered with FOPEN_DIRECT_IO (for parallel
+  // direct writes); without it the kernel would refuse MAP_SHARED on such an open.
+  uint64_t want =
+      kBigWrites | kMaxPages | kInitExt | kSetxattrExt | kHasIoctlDir | kDirectIoAllowMmap;
   if (o.asyncRead) want |= kAsyncRead | kAsyncDio;
   if (o.parallelDirops) want |= kParallelDirops;
   if (o.atomicOTrunc) want |= kAtomicOTrunc;
@@ -158,7 +169,7 @@ NtStatus FuseChannel::Start() {
 
   notify_ = std::make_unique<NotifyQueue>(fd);
   unsigned threads = options_.threads;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = std::max(kMinDefaultWorkers, std::thread::hardware_concurrency());
   started_ = true;
   if (options_.useUring) {
     if (!(info_.flags & init_flag::kOverIoUring)) {

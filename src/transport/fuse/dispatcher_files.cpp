@@ -111,7 +111,7 @@ bool DispatcherImpl::PrepareBackingQuery(Operation& op) {
 
 void DispatcherImpl::ChooseOpenIo(Operation& op, NodeEntry node, bool queried, OpenInfo* info,
                                   fuse_open_out* out) {
-  if (options_.keepCache) out->open_flags |= fopen::kKeepCache;
+  out->open_flags |= OpenReplyFlags(info->openFlags, info->directory);
   if (!backing_.enabled()) return;
   int fd = (queried && NtSuccess(op.irp.ioStatus.status)) ? op.backing.fd : -1;
   BackingChoice choice = backing_.Choose(node, fd);
@@ -127,6 +127,19 @@ uint32_t DispatcherImpl::OpenFlagsForDriver(uint32_t flags) const {
   // With the writeback cache the kernel places appends itself (at its own, authoritative
   // size) and writes pages back later; an append-only open in the driver would move them.
   if (connection_.Has(init_flag::kWritebackCache)) flags &= ~static_cast<uint32_t>(O_APPEND);
+  return flags;
+}
+
+uint32_t DispatcherImpl::OpenReplyFlags(uint32_t openFlags, bool directory) const {
+  if (directory) return 0;
+  uint32_t flags = options_.keepCache ? fopen::kKeepCache : 0;
+  // An O_DIRECT open skips the page cache anyway. Saying so (DIRECT_IO) sends its I/O
+  // down the kernel's direct path, which with PARALLEL_DIRECT_WRITES takes the inode lock
+  // shared for writes inside the file: without both, every O_DIRECT write to one inode
+  // waits for the one before it, and queue depth buys nothing. The drivers serialize what
+  // must be (memfs's node lock, the host file system's). Not with FOPEN_PASSTHROUGH,
+  // which DIRECT_IO would override in the kernel.
+  if (openFlags & O_DIRECT) flags |= fopen::kDirectIo | fopen::kParallelDirectWrites;
   return flags;
 }
 

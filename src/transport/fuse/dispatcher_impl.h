@@ -238,6 +238,9 @@ class DispatcherImpl final : public FuseDispatcher {
   // without one) and fills the open reply's flags.
   void ChooseOpenIo(detail::Operation& op, NodeEntry node, bool queried, OpenInfo* info,
                     fuse_open_out* out);
+  // FOPEN_* flags of the OPEN/CREATE reply for an open with these open(2) flags, when it
+  // does not go passthrough.
+  uint32_t OpenReplyFlags(uint32_t openFlags, bool directory) const;
 
   // Replies to a failed request with the errno of `status` (StatusToErrno, the only
   // place the dispatcher maps statuses).

@@ -428,6 +428,21 @@ TEST_F(FakeKernelTest, ManyWorkersManyRequests) {
   EXPECT_EQ(channel_->RequestCount(Opcode::kGetattr), static_cast<uint64_t>(kRequests));
 }
 
+// threads = 0 is the default: one worker per CPU, but at least 8, so that requests
+// blocked in a driver do not leave a small machine's queue unserved (channel.cpp).
+TEST_F(FakeKernelTest, DefaultWorkersAreAtLeastEightAndOnePerCpu) {
+  channel_ = std::make_unique<FuseChannel>(kernel_.transport(), dispatcher_, ChannelOptions{});
+  kernel_.SendInit(FakeKernel::ModernInit());
+  ASSERT_EQ(channel_->Start(), NtStatus::Success) << channel_->error();
+  ASSERT_TRUE(kernel_.ReceiveFor(1, &initReply_));
+  EXPECT_GE(channel_->WorkerCount(), 8u);
+  EXPECT_GE(channel_->WorkerCount(), size_t{std::thread::hardware_concurrency()});
+  kernel_.Send(RequestBuilder(Opcode::kGetattr, 100).Struct(fuse_getattr_in{}).Build());
+  ReplyMessage reply;
+  ASSERT_TRUE(kernel_.Receive(&reply));
+  EXPECT_EQ(reply.header.unique, 100u);
+}
+
 TEST_F(FakeKernelTest, InvalidationsAreSentAsNotifications) {
   StartChannel();
   channel_->invalidator().InvalidateEntry(kRootId, "hello");

@@ -44,6 +44,31 @@ TEST_F(DispatchTest, CreateWriteReadGetattr) {
   EXPECT_EQ(Write(file, fh, 0, "x").error, EBADF);
 }
 
+// O_DIRECT opens ask the kernel for its direct path with parallel writes (without them
+// the kernel serializes O_DIRECT writes on the inode lock); buffered opens keep the page
+// cache.
+TEST_F(DispatchTest, ODirectOpensGetDirectIoWithParallelWrites) {
+  constexpr uint32_t kDirect = fopen::kDirectIo | fopen::kParallelDirectWrites;
+  Answer created = CreateFile(kRootId, "f", O_RDWR | O_CREAT | O_DIRECT);
+  ASSERT_EQ(created.error, 0);
+  ASSERT_EQ(created.payload.size(), sizeof(fuse_entry_out) + sizeof(fuse_open_out));
+  fuse_entry_out entry = created.As<fuse_entry_out>();
+  fuse_open_out createdOpen;
+  std::memcpy(&createdOpen, created.payload.data() + sizeof(fuse_entry_out), sizeof createdOpen);
+  EXPECT_EQ(createdOpen.open_flags & kDirect, kDirect);
+
+  Answer direct = Open(entry.nodeid, O_RDWR | O_DIRECT);
+  ASSERT_EQ(direct.error, 0);
+  EXPECT_EQ(direct.As<fuse_open_out>().open_flags & kDirect, kDirect);
+  Answer buffered = Open(entry.nodeid, O_RDWR);
+  ASSERT_EQ(buffered.error, 0);
+  EXPECT_EQ(buffered.As<fuse_open_out>().open_flags & kDirect, 0u);
+
+  EXPECT_EQ(Release(entry.nodeid, createdOpen.fh).error, 0);
+  EXPECT_EQ(Release(entry.nodeid, direct.As<fuse_open_out>().fh).error, 0);
+  EXPECT_EQ(Release(entry.nodeid, buffered.As<fuse_open_out>().fh).error, 0);
+}
+
 TEST_F(DispatchTest, CreateWithExclusiveOnAnExistingNameIsEexist) {
   uint64_t file, fh;
   MustCreate(kRootId, "f", &file, &fh);

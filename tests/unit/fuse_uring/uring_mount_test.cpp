@@ -37,9 +37,10 @@ class UringMountTest : public ::testing::Test {
   }
   void TearDown() override {
     fs_.Unmount();
-    if (initial_ == KernelUring::kOff) {
+    // Back to what SetUp found, both ways: a test may have switched it off.
+    if (initial_ == KernelUring::kOff || initial_ == KernelUring::kOn) {
       std::string ignored;
-      SetKernelUring(false, &ignored);
+      SetKernelUring(initial_ == KernelUring::kOn, &ignored);
     }
   }
 

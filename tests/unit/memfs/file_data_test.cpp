@@ -79,5 +79,48 @@ TEST(FileDataTest, ResizeDropsPreallocationPastTheEnd) {
   EXPECT_EQ(data.allocatedBytes(), 0u);
 }
 
+// Spans near the start are indexed directly, far ones in a map (file_data.h): a file
+// written in both places, punched, truncated and searched must read the same either way.
+TEST(FileDataTest, NearAndFarSpansBehaveAlike) {
+  FileData data;
+  const uint64_t far = uint64_t{1} << 40;  // 1 TiB: past any direct index
+  Put(data, "far", far);
+  Put(data, "mid", 100 * uint64_t{kChunkSize});  // too far for a 1-chunk file's index
+  for (uint64_t span = 0; span < 300; ++span) {
+    Put(data, std::string(1, static_cast<char>('a' + span % 26)), span * kChunkSize + 7);
+  }
+  EXPECT_EQ(data.allocatedBytes(), (300 + 1) * uint64_t{kChunkGrain});
+  EXPECT_EQ(ReadAll(data, far - 1, 10), std::string("\0far", 4));
+  EXPECT_EQ(ReadAll(data, 100 * uint64_t{kChunkSize}, 3), "mid");  // the index took it in
+  EXPECT_EQ(ReadAll(data, 299 * uint64_t{kChunkSize} + 6, 3), std::string("\0n\0", 3));
+
+  // SEEK_DATA / SEEK_HOLE across the direct part and the map.
+  uint64_t at = 0;
+  ASSERT_TRUE(data.NextData(300 * uint64_t{kChunkSize}, &at));
+  EXPECT_EQ(at, far / kChunkSize * kChunkSize);
+  EXPECT_EQ(data.NextHole(0), 300 * uint64_t{kChunkSize});
+  EXPECT_EQ(data.NextHole(far), far + 3);  // the end of file
+
+  // Punch the far chunk's span and one near span: both become holes, their memory goes.
+  uint64_t before = data.allocatedBytes();
+  data.Zero(far / kChunkSize * kChunkSize, far / kChunkSize * kChunkSize + kChunkSize, true);
+  data.Zero(5 * uint64_t{kChunkSize}, 6 * uint64_t{kChunkSize}, true);
+  EXPECT_EQ(data.allocatedBytes(), before - 2 * kChunkGrain);
+  EXPECT_EQ(ReadAll(data, far, 3), std::string(3, '\0'));
+  EXPECT_EQ(data.NextHole(5 * uint64_t{kChunkSize}), 5 * uint64_t{kChunkSize});
+  EXPECT_FALSE(data.NextData(far - 10, &at));
+
+  // Truncating into the direct part frees what lies past the new end, far and near.
+  data.Resize(10 * uint64_t{kChunkSize});
+  EXPECT_EQ(data.allocatedBytes(), 9 * uint64_t{kChunkGrain});  // spans 0..9 but 5
+  data.Resize(far + 10);
+  EXPECT_EQ(ReadAll(data, far, 10), std::string(10, '\0'));
+  EXPECT_EQ(ReadAll(data, 9 * uint64_t{kChunkSize} + 7, 1), "j");
+  data.Resize(0);
+  EXPECT_EQ(data.allocatedBytes(), 0u);
+  Put(data, "again", 3);
+  EXPECT_EQ(ReadAll(data, 0, 8), std::string("\0\0\0again", 8));
+}
+
 }  // namespace
 }  // namespace irpfs::memfs
