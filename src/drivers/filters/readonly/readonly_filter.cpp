@@ -1,6 +1,7 @@
 #include "drivers/filters/readonly/readonly_filter.h"
 
 #include "core/filter_device.h"
+#include "core/fsctl.h"
 #include "core/io_manager.h"
 #include "core/volume_stack.h"
 
@@ -64,6 +65,10 @@ bool IsRefused(const IoStackLocation& location) {
     case IrpMajor::SetSecurity:
     case IrpMajor::SetQuota:
       return true;
+    case IrpMajor::FileSystemControl:
+      // irpfs's own server-side copy writes the destination like a WRITE; other codes
+      // are private to their drivers and pass.
+      return location.parameters.fileSystemControl.fsControlCode == fsctl::kIrpfsCopyRange;
     default:
       return false;
   }
