@@ -1,6 +1,7 @@
 // The readonly filter: modifying IRPs complete early with STATUS_MEDIA_WRITE_PROTECTED.
 #include <cerrno>
 
+#include "core/fsctl.h"
 #include "drivers/filters/readonly/readonly_filter.h"
 #include "stack_env.h"
 
@@ -25,6 +26,22 @@ TEST_F(ReadonlyTest, WriteCompletesEarlyAsWriteProtected) {
   NtStatus status = env_.Write(writable_, 0, "CHANGED!");
   EXPECT_EQ(status, NtStatus::MediaWriteProtected);
   EXPECT_EQ(StatusToErrno(status), EROFS);
+  EXPECT_EQ(env_.Contents("/doc"), "original");
+}
+
+TEST_F(ReadonlyTest, ServerSideCopyIsWriteProtected) {
+  CopyRangeInput in;
+  in.sourceFileObject = writable_;
+  in.sourceOffset = 0;
+  in.targetOffset = 100;
+  in.length = 8;
+  NtStatus status = env_.Send(writable_, IrpMajor::FileSystemControl, [&](IoStackLocation* sl) {
+    sl->minorFunction = minor::kUserFsRequest;
+    sl->parameters.fileSystemControl.fsControlCode = fsctl::kIrpfsCopyRange;
+    sl->parameters.fileSystemControl.inputBufferLength = sizeof in;
+    sl->parameters.fileSystemControl.type3InputBuffer = &in;
+  });
+  EXPECT_EQ(status, NtStatus::MediaWriteProtected);
   EXPECT_EQ(env_.Contents("/doc"), "original");
 }
 

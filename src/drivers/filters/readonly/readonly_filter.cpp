@@ -2,6 +2,7 @@
 
 #include "core/file_object.h"
 #include "core/filter_device.h"
+#include "core/fsctl.h"
 #include "core/io_manager.h"
 #include "core/volume_stack.h"
 
@@ -82,6 +83,10 @@ bool IsRefused(const IoStackLocation& location) {
     case IrpMajor::SetSecurity:
     case IrpMajor::SetQuota:
       return true;
+    case IrpMajor::FileSystemControl:
+      // irpfs's own server-side copy writes the destination like a WRITE; other codes
+      // are private to their drivers and pass.
+      return location.parameters.fileSystemControl.fsControlCode == fsctl::kIrpfsCopyRange;
     default:
       return false;
   }

@@ -11,11 +11,12 @@
 //     up as STATUS_MEDIA_WRITE_PROTECTED, as Linux answers open(O_CREAT) on a read-only
 //     mount. A dangling OpenIf that fails for another reason keeps that reason.
 //   IRP_MJ_WRITE, IRP_MJ_SET_INFORMATION (rename, link, delete, size, times, mode),
-//     IRP_MJ_SET_EA, IRP_MJ_SET_VOLUME_INFORMATION, IRP_MJ_SET_SECURITY, IRP_MJ_SET_QUOTA.
+//     IRP_MJ_SET_EA, IRP_MJ_SET_VOLUME_INFORMATION, IRP_MJ_SET_SECURITY, IRP_MJ_SET_QUOTA,
+//     and IRP_MJ_FILE_SYSTEM_CONTROL with FSCTL_IRPFS_COPY_RANGE (copy_file_range).
 // What passes: everything else, FLUSH_BUFFERS included (nothing to flush is harmless),
 //   and CLEANUP/CLOSE (an open that got through has no write access to act on).
-//   DEVICE_CONTROL and FILE_SYSTEM_CONTROL pass: the filter cannot know what a driver's
-//   private control codes do.
+//   DEVICE_CONTROL and the other FILE_SYSTEM_CONTROL codes pass: the filter cannot know
+//   what a driver's private control codes do.
 //
 // Usage: IoCreateDriver("readonly", ReadonlyDriverEntry, "", &driver), then
 // VolumeStack::Attach(driver, "", altitude::kReadonly). It takes no options.
