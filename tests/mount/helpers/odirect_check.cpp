@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   // Threads write interleaved 4 KiB blocks of one O_DIRECT open at the same time.
   constexpr int kThreads = 8;
   constexpr int kBlocksPerThread = 32;
-  fd = ::open(path, O_RDWR | O_TRUNC | O_DIRECT);
+  fd = ::open(path, O_RDWR | O_DIRECT);
   if (fd < 0) return Fail("reopen O_DIRECT for threads");
   std::atomic<int> failures{0};
   std::vector<std::thread> writers;
