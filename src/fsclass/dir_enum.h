@@ -32,6 +32,7 @@ class DirEntryPacker final : public DirectoryFiller {
 
   // From the mini: cookies are the mini's own and get the bias added.
   bool Add(std::string_view name, uint64_t cookie, const FileStat& stat) override;
+  bool NeedsFullStat() const override { return fullStat_; }
   // An entry with its final cookie ("." and "..").
   bool AddEntry(std::string_view name, uint64_t cookie, const FileStat& stat);
 

@@ -67,6 +67,11 @@ struct LockRequest {
 class DirectoryFiller {
  public:
   virtual bool Add(std::string_view name, uint64_t cookie, const FileStat& stat) = 0;
+  // False when the caller reads only each entry's fileId and the type bits of its mode
+  // (a plain FUSE READDIR, an emptiness probe): the mini may then leave the other fields
+  // of `stat` zero and save fetching them. The fileId must still be the one a stat of
+  // the entry reports.
+  virtual bool NeedsFullStat() const { return true; }
 
  protected:
   ~DirectoryFiller() = default;

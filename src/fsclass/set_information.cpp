@@ -65,6 +65,7 @@ class FirstEntryProbe final : public DirectoryFiller {
     found = true;
     return false;
   }
+  bool NeedsFullStat() const override { return false; }
   bool found = false;
 };
 

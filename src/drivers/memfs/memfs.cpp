@@ -304,6 +304,7 @@ NtStatus MemFs::FindFiles(const OperationContext&, NodeRef dirRef, uint64_t afte
   };
   constexpr int kBatch = 16;
   Copied batch[kBatch];
+  bool fullStat = filler.NeedsFullStat();
   uint64_t after = afterCookie;
   for (;;) {
     int count = 0;
@@ -314,8 +315,15 @@ NtStatus MemFs::FindFiles(const OperationContext&, NodeRef dirRef, uint64_t afte
         copy.cookie = cookie;
         copy.nameLength = static_cast<uint32_t>(entry.name.size());
         std::memcpy(copy.name, entry.name.data(), entry.name.size());
-        std::shared_lock nodeLock(entry.node->mutex);
-        entry.node->FillStat(&copy.stat);
+        if (fullStat) {
+          std::shared_lock nodeLock(entry.node->mutex);
+          entry.node->FillStat(&copy.stat);
+        } else {
+          // id and type are fixed for the node's life: no node lock needed.
+          copy.stat = FileStat{};
+          copy.stat.fileId = entry.node->id;
+          copy.stat.mode = entry.node->type;
+        }
         return ++count < kBatch;
       });
     }

@@ -1,7 +1,9 @@
 // Directory enumeration: getdents64 on a fresh descriptor of the directory, resuming at the
 // host's own d_off cookies (stable while the directory changes, as the class driver
-// requires), with a statx per entry so a FileFullDirectoryInformation query (FUSE
-// readdirplus) needs no further lookups.
+// requires). When the filler needs full attributes (FileFullDirectoryInformation, FUSE
+// readdirplus) each entry gets a statx so no further lookups are needed; otherwise
+// (plain READDIR) d_ino and d_type answer, and only directories and entries of unknown
+// type are statted (see NeedsStatx).
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -38,6 +40,15 @@ bool IsDotOrDotDot(const char* name) {
   return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
 }
 
+// Whether an entry needs a statx when the filler wants only fileId and type. A directory
+// may be a host mount point, whose d_ino is the covered inode, not the root a stat
+// reports; DT_UNKNOWN (some host file systems) has no type. Other entries take d_ino
+// and d_type as they are (a file bind-mounted over another shows the covered inode,
+// exactly as the host's own getdents does).
+bool NeedsStatx(bool fullStat, uint8_t type) {
+  return fullStat || type == DT_DIR || type == DT_UNKNOWN;
+}
+
 }  // namespace
 
 NtStatus MirrorFs::FindFiles(const OperationContext& ctx, NodeRef dirRef, uint64_t afterCookie,
@@ -53,6 +64,7 @@ NtStatus MirrorFs::FindFiles(const OperationContext& ctx, NodeRef dirRef, uint64
     close(fd);
     return host::HostStatus(err);
   }
+  bool fullStat = filler.NeedsFullStat();
   NtStatus status = NtStatus::Success;
   for (;;) {
     long n = syscall(SYS_getdents64, fd, direntBuffer, sizeof direntBuffer);
@@ -69,10 +81,10 @@ NtStatus MirrorFs::FindFiles(const OperationContext& ctx, NodeRef dirRef, uint64
       if (IsDotOrDotDot(entry->name)) continue;
       FileStat stat;
       struct statx stx;
-      if (host::StatAt(fd, entry->name, &stx) == 0) {
+      if (NeedsStatx(fullStat, entry->type) && host::StatAt(fd, entry->name, &stx) == 0) {
         FillStat(stx, &stat);
       } else {
-        // Gone since, or not searchable by the caller: what the entry itself says.
+        // Not needed, gone since, or not searchable by the caller: what the entry says.
         stat.fileId = FileIdOf(dir->dev, entry->ino);
         stat.mode = DTTOIF(entry->type);
       }

@@ -22,8 +22,11 @@ namespace {
 // The driver's records are larger than FUSE's (a full FileStat each), so the query
 // buffer is a multiple of the reply size: about enough entries to fill the reply.
 // Asking for more than fits loses nothing (the next READDIR resumes after the last
-// entry sent), it only costs the driver some work.
-constexpr size_t kReaddirScratchFactor = 6;
+// entry sent), it only costs the driver some work. For READDIR the factor is the ratio
+// for one-byte names, the worst case, so a reply of short names is always filled; longer
+// names overshoot, which costs the driver little since READDIR needs no stat
+// (FileDirectoryInformation: DirectoryFiller::NeedsFullStat is false).
+constexpr size_t kReaddirScratchFactor = (DirEntrySize(1) + DirentSize(1) - 1) / DirentSize(1);
 constexpr size_t kReaddirplusScratchFactor = 2;
 constexpr size_t kMinScratch = 16 * 1024;
 constexpr size_t kMaxScratch = 1024 * 1024;

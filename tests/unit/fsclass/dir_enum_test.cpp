@@ -181,5 +181,33 @@ TEST_F(DirEnumTest, FullInformationCarriesStat) {
   EXPECT_EQ(e->nextEntryOffset, 0u);
 }
 
+// The mini learns from the filler whether the query needs more than id and type, so it
+// can skip fetching attributes for FileDirectoryInformation (a FUSE READDIR).
+TEST_F(DirEnumTest, OnlyFullInformationAsksTheMiniForFullStats) {
+  std::vector<Entry> entries;
+  ASSERT_EQ(Query(&entries, sl::kRestartScan), NtStatus::Success);
+  EXPECT_EQ(fs_->lastFindNeedsFullStat.load(), 0);
+  alignas(8) std::byte buffer[2048];
+  uint64_t used = 0;
+  ASSERT_EQ(Send(
+                dir_, IrpMajor::DirectoryControl, minor::kQueryDirectory, sl::kRestartScan,
+                [](IoStackLocation* sl) {
+                  auto& p = sl->parameters.queryDirectory;
+                  p.length = sizeof buffer;
+                  p.fileInformationClass = FileInformationClass::FileFullDirectoryInformation;
+                },
+                buffer, &used),
+            NtStatus::Success);
+  EXPECT_EQ(fs_->lastFindNeedsFullStat.load(), 1);
+}
+
+TEST(DirEntryPackerTest, NeedsFullStatFollowsTheInformationClass) {
+  alignas(8) std::byte buffer[256];
+  DirEntryPacker names(buffer, sizeof buffer, {}, false, false, 0);
+  DirEntryPacker full(buffer, sizeof buffer, {}, true, false, 0);
+  EXPECT_FALSE(names.NeedsFullStat());
+  EXPECT_TRUE(full.NeedsFullStat());
+}
+
 }  // namespace
 }  // namespace irpfs::fsclass::testing

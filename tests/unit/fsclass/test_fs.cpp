@@ -198,6 +198,7 @@ NtStatus TestFs::SetFileInformation(const OperationContext&, NodeRef node, void*
 
 NtStatus TestFs::FindFiles(const OperationContext&, NodeRef dir, uint64_t afterCookie,
                            DirectoryFiller& filler) {
+  lastFindNeedsFullStat = filler.NeedsFullStat() ? 1 : 0;
   std::unique_lock lock(mutex_);
   Node* d = Find(dir.fileId);
   for (auto it = d->entries.upper_bound(afterCookie); it != d->entries.end(); ++it) {

@@ -52,6 +52,9 @@ class TestFs : public MiniFileSystem {
   NtStatus SetEa(const OperationContext& ctx, NodeRef node, std::string_view name,
                  const void* value, uint32_t valueLength, uint32_t flags) override;
 
+  // What the last FindFiles's filler said of NeedsFullStat (-1: no FindFiles yet).
+  std::atomic<int> lastFindNeedsFullStat{-1};
+
   // Test helpers (thread-safe).
   bool Exists(const std::string& path);
   std::string Content(const std::string& path);

@@ -29,6 +29,33 @@ TEST_F(EnumerateTest, ListsEntriesWithStatsInCreationOrder) {
   EXPECT_LT(filler.entries[1].cookie, filler.entries[2].cookie);
 }
 
+// A names-only enumeration (FUSE READDIR) reports the same ids and types, and no more.
+TEST_F(EnumerateTest, NamesOnlyReportsIdsAndTypesWithoutAttributes) {
+  NodeRef dir = MakeDir(root(), "d");
+  NodeRef file = MakeFile(dir, "f");
+  ASSERT_EQ(Write(file, "hello", 0), NtStatus::Success);
+  MakeDir(dir, "sub");
+  Make(dir, "link", S_IFLNK | 0777, "f");
+  CollectingFiller full;
+  CollectingFiller names(SIZE_MAX, false);
+  ASSERT_EQ(fs_->FindFiles(ctx_, dir, 0, full), NtStatus::Success);
+  ASSERT_EQ(fs_->FindFiles(ctx_, dir, 0, names), NtStatus::Success);
+  ASSERT_EQ(names.entries.size(), 3u);
+  ASSERT_EQ(full.entries.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& n = names.entries[i];
+    const auto& f = full.entries[i];
+    EXPECT_EQ(n.name, f.name);
+    EXPECT_EQ(n.cookie, f.cookie);
+    EXPECT_EQ(n.stat.fileId, f.stat.fileId) << n.name;
+    EXPECT_EQ(n.stat.mode, f.stat.mode & S_IFMT) << n.name;
+    EXPECT_EQ(n.stat.fileId, Lookup(dir, n.name).fileId) << n.name;
+  }
+  EXPECT_EQ(full.entries[0].stat.size, 5u);
+  EXPECT_EQ(names.entries[0].stat.size, 0u);  // not fetched
+  EXPECT_EQ(names.entries[0].stat.nlink, 0u);
+}
+
 TEST_F(EnumerateTest, ResumesAfterACookie) {
   for (int i = 0; i < 50; ++i) MakeFile(root(), "f" + std::to_string(i));
   std::vector<std::string> seen;

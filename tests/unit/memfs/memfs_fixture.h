@@ -24,16 +24,19 @@ class CollectingFiller : public fsclass::DirectoryFiller {
     uint64_t cookie;
     FileStat stat;
   };
-  explicit CollectingFiller(size_t limit = SIZE_MAX) : limit_(limit) {}
+  explicit CollectingFiller(size_t limit = SIZE_MAX, bool fullStat = true)
+      : limit_(limit), fullStat_(fullStat) {}
   bool Add(std::string_view name, uint64_t cookie, const FileStat& stat) override {
     if (entries.size() >= limit_) return false;
     entries.push_back({std::string(name), cookie, stat});
     return true;
   }
+  bool NeedsFullStat() const override { return fullStat_; }
   std::vector<Entry> entries;
 
  private:
   size_t limit_;
+  bool fullStat_;
 };
 
 class MemfsTest : public ::testing::Test {

@@ -237,7 +237,8 @@ TEST_F(MirrorTest, DirectoriesAndSpecialFilesAreCreated) {
 // Collects entries, stopping after `limit` to test resuming at a cookie.
 class Collector : public fsclass::DirectoryFiller {
  public:
-  explicit Collector(size_t limit = SIZE_MAX) : limit_(limit) {}
+  explicit Collector(size_t limit = SIZE_MAX, bool fullStat = true)
+      : limit_(limit), fullStat_(fullStat) {}
   bool Add(std::string_view name, uint64_t cookie, const FileStat& stat) override {
     if (names.size() >= limit_) return false;
     names.emplace_back(name);
@@ -245,13 +246,54 @@ class Collector : public fsclass::DirectoryFiller {
     stats.push_back(stat);
     return true;
   }
+  bool NeedsFullStat() const override { return fullStat_; }
   std::vector<std::string> names;
   std::vector<FileStat> stats;
   uint64_t lastCookie = 0;
 
  private:
   size_t limit_;
+  bool fullStat_;
 };
+
+// A names-only enumeration (FUSE READDIR) takes ids and types from getdents: they must
+// match what a stat of each entry reports, while a regular file's attributes are not
+// fetched at all.
+TEST_F(MirrorTest, NamesOnlyEnumerationKeepsIdsAndTypesOfStat) {
+  ASSERT_EQ(mkdir(Host("mix").c_str(), 0755), 0);
+  WriteHostFile(Host("mix/file"), "abc");
+  ASSERT_EQ(mkdir(Host("mix/sub").c_str(), 0755), 0);
+  ASSERT_EQ(symlink("file", Host("mix/link").c_str()), 0);
+  ASSERT_EQ(mkfifo(Host("mix/fifo").c_str(), 0644), 0);
+  fsclass::OperationContext ctx;
+  fsclass::NodeRef dir;
+  ASSERT_EQ(mirror_->Lookup(ctx, mirror_->Root(), "mix", &dir), NtStatus::Success);
+  Collector full;
+  Collector names(SIZE_MAX, false);
+  ASSERT_EQ(mirror_->FindFiles(ctx, dir, 0, full), NtStatus::Success);
+  ASSERT_EQ(mirror_->FindFiles(ctx, dir, 0, names), NtStatus::Success);
+  ASSERT_EQ(names.names.size(), 4u);
+  ASSERT_EQ(names.names, full.names);
+  for (size_t i = 0; i < names.names.size(); ++i) {
+    const std::string& name = names.names[i];
+    struct stat st;
+    ASSERT_EQ(lstat(Host("mix/" + name).c_str(), &st), 0);
+    EXPECT_EQ(names.stats[i].fileId, full.stats[i].fileId) << name;
+    EXPECT_EQ(names.stats[i].mode & S_IFMT, st.st_mode & S_IFMT) << name;
+    EXPECT_EQ(full.stats[i].mode, st.st_mode) << name;
+    fsclass::NodeRef node;
+    ASSERT_EQ(mirror_->Lookup(ctx, dir, name, &node), NtStatus::Success) << name;
+    FileStat looked;
+    ASSERT_EQ(mirror_->GetFileInformation(ctx, node, &looked), NtStatus::Success);
+    EXPECT_EQ(names.stats[i].fileId, looked.fileId) << name;
+    mirror_->Forget(node);
+    if (name == "file") {
+      EXPECT_EQ(full.stats[i].size, 3u);
+      EXPECT_EQ(names.stats[i].size, 0u);  // no statx for a regular file
+    }
+  }
+  mirror_->Forget(dir);
+}
 
 TEST_F(MirrorTest, EnumerationResumesAtStableCookies) {
   ASSERT_EQ(mkdir(Host("many").c_str(), 0755), 0);
