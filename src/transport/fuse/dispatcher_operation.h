@@ -138,7 +138,7 @@ struct Operation {
   fuse_file_lock askedLock{};  // GETLK: the range asked about, echoed when it is free
   FileSeekDataInfo seek;
   FileAllocateRangeInfo allocate;
-  CopyRangeInput copyRange;        // names fo2 (the source) for the IRP sent on fo
+  CopyRangeInput copyRange;  // names fo2 (the source) for the IRP sent on fo
   FileBackingDescriptorInfo backing;
   std::span<std::byte> out;        // the reply buffer (Reply::AcquireBuffer)
   std::vector<std::byte> scratch;  // directory records; keeps its capacity across uses
