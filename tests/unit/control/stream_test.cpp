@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "control/control_client.h"
@@ -230,18 +231,36 @@ TEST_F(StreamTest, StoppingTheServerEndsOpenStreams) {
 }
 
 TEST_F(StreamTest, InterruptEndsAWaitingStream) {
-  server_->RegisterStream(
-      "quiet", [](const Json&, std::shared_ptr<StreamSink>) { return StreamStart::Accept(); });
+  // The stream sends one event and then nothing: the client's interrupt must end a stream
+  // that is running and idle, so the test waits until the client has seen that event
+  // (an interrupt before the server's accept reaches the client is "interrupted").
+  std::mutex sinkMutex;
+  std::shared_ptr<StreamSink> quietSink;
+  server_->RegisterStream("quiet", [&](const Json&, std::shared_ptr<StreamSink> sink) {
+    std::lock_guard lock(sinkMutex);
+    quietSink = std::move(sink);
+    return StreamStart::Accept();
+  });
   auto client = Connect();
-  std::atomic<bool> started{false};
+  std::atomic<bool> sawEvent{false};
   std::string error = "unset";
   NtStatus status = NtStatus::Unsuccessful;
   std::thread reader([&] {
-    started = true;
     status = client->Stream(
-        {{"cmd", "quiet"}}, [](const Json&) { return true; }, &error);
+        {{"cmd", "quiet"}},
+        [&](const Json&) {
+          sawEvent = true;
+          return true;
+        },
+        &error);
   });
   ASSERT_TRUE(WaitUntil([&] { return server_->counters().openStreams == 1; }));
+  {
+    std::lock_guard lock(sinkMutex);
+    ASSERT_NE(quietSink, nullptr);
+    EXPECT_TRUE(quietSink->Send(Json{{"ready", true}}));
+  }
+  EXPECT_TRUE(WaitUntil([&] { return sawEvent.load(); }));
   client->Interrupt();
   reader.join();
   EXPECT_EQ(status, NtStatus::Success);
