@@ -161,6 +161,21 @@ NtStatus MirrorFs::LookupNode(Node* dir, std::string_view name, Node** out) {
   Component c;
   if (NtStatus s = MakeComponent(name, &c); !NtSuccess(s)) return s;
   if (!dir->isDirectory()) return NtStatus::NotADirectory;
+  // With caching off every stat revalidates its name, and the inode behind it is nearly
+  // always a node already held: one statx of the name finds it, where opening the name
+  // costs an openat2, a statx and a close. The match is exact because a held node's
+  // descriptor keeps its inode number from being reused. A missing name also costs just
+  // the statx; only a name not yet known is opened (single component, no symlink
+  // followed either way).
+  struct statx stx;
+  if (int r = host::StatAt(dir->fd, c.text, &stx); r < 0) {
+    return r == -ENOENT ? NtStatus::ObjectNameNotFound : StatusOf(r);
+  }
+  if (Node* known = table_.Find(DevOf(stx), stx.stx_ino)) {
+    if (known != root_) known->AddName(table_, dir, name);
+    *out = known;
+    return NtStatus::Success;
+  }
   int fd = host::OpenBeneath(dir->fd, c.text, O_PATH);
   if (fd < 0) return fd == -ENOENT ? NtStatus::ObjectNameNotFound : StatusOf(fd);
   return AdoptNode(fd, dir, name, out);
