@@ -102,7 +102,12 @@ class MemFs final : public fsclass::MiniFileSystem {
 
   NtStatus LookupParent(Node* dir, fsclass::NodeRef* out);
   NtStatus BackRange(Node* node, uint64_t offset, uint64_t end);
-  static void DropSetIdBits(Node* node, const Requestor& requestor);
+  // What Linux takes from a file whose content or owner changes (caller holds
+  // node->mutex exclusively): its file capabilities always, set-user-ID and set-group-ID
+  // unless the changer is root. Over FUSE the kernel asks for these changes itself; the
+  // in-process transport and FUSE_HANDLE_KILLPRIV_V2 (docs/fuse-mapping.md) rely on this.
+  void DropPrivileges(Node* node, const Requestor& requestor);
+  void DropFileCapabilities(Node* node);
 
   const MemfsOptions options_;
   Capacity capacity_;

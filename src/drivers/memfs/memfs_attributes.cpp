@@ -44,13 +44,15 @@ NtStatus MemFs::SetFileInformation(const OperationContext& ctx, NodeRef nodeRef,
     node->data.Resize(info.size);
     capacity_.ReleaseBytes(before - node->data.allocatedBytes());
     node->mtime = now;
-    DropSetIdBits(node, ctx.requestor);
+    DropPrivileges(node, ctx.requestor);
   }
   if (info.valid & (posix_valid::kUid | posix_valid::kGid)) {
     if (info.valid & posix_valid::kUid) node->uid = info.uid;
     if (info.valid & posix_valid::kGid) node->gid = info.gid;
-    // As Linux chown: a new owner must not inherit set-ID powers.
+    // As Linux chown: a new owner must not inherit set-ID powers or file capabilities,
+    // whoever changes it (root included).
     if (!node->isDirectory()) {
+      DropFileCapabilities(node);
       node->mode &= ~S_ISUID;
       if (node->mode & S_IXGRP) node->mode &= ~S_ISGID;
     }

@@ -35,12 +35,23 @@ bool RangeEnd(uint64_t offset, uint64_t length, uint64_t* end) {
 
 }  // namespace
 
-// Caller holds node->mutex exclusively.
-void MemFs::DropSetIdBits(Node* node, const Requestor& requestor) {
+void MemFs::DropFileCapabilities(Node* node) {
+  constexpr std::string_view kCapabilities = "security.capability";
+  if (const std::string* caps = node->xattrs.Find(kCapabilities)) {
+    uint64_t cost = XattrSet::Cost(kCapabilities, caps->size());
+    node->xattrs.Erase(kCapabilities);
+    capacity_.ReleaseBytes(cost);
+  }
+}
+
+void MemFs::DropPrivileges(Node* node, const Requestor& requestor) {
+  DropFileCapabilities(node);
   if (requestor.uid == 0) return;  // CAP_FSETID
   node->mode &= ~S_ISUID;
-  // Without group execute, S_ISGID means mandatory locking, not set-group-ID: it stays.
-  if (node->mode & S_IXGRP) node->mode &= ~S_ISGID;
+  // Without group execute S_ISGID marks mandatory locking, not set-group-ID; Linux still
+  // drops it for a writer outside the file's group (supplementary groups are not known
+  // here: a member only through one loses the bit too).
+  if ((node->mode & S_IXGRP) || requestor.gid != node->gid) node->mode &= ~S_ISGID;
 }
 
 // Caller holds node->mutex exclusively. Backs [offset, end) with memory, charged against
@@ -85,7 +96,7 @@ NtStatus MemFs::Write(const OperationContext& ctx, NodeRef nodeRef, void*, const
   if (NtStatus s = BackRange(node, offset, end); !NtSuccess(s)) return s;
   node->data.Store(buffer, length, offset);
   node->TouchModified(Now());
-  DropSetIdBits(node, ctx.requestor);
+  DropPrivileges(node, ctx.requestor);
   *bytesWritten = length;
   return NtStatus::Success;
 }

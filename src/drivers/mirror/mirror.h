@@ -148,6 +148,9 @@ class MirrorFs final : public fsclass::MiniFileSystem {
   ssize_t XattrCall(Node* node, AtCall atCall, FdCall fdCall);
   // Reopens a regular file none of whose names leads to it any more (see mirror_data.cpp).
   int ReopenNameless(Node* node, int flags);
+  // chmod to `requested` (the current mode less set-ID bits) for a writer who may not
+  // chmod the file; -EPERM when the request is anything else (mirror_attributes.cpp).
+  int DropSetIdBitsForWriter(Node* node, const Requestor& requestor, mode_t requested);
   // Updates the table after `name` in `dir` stopped naming the node (dev, ino).
   void NameGone(Node* dir, std::string_view name, dev_t dev, ino_t ino);
   // Records that the node (dev, ino), if the mirror knows it, moved from one name to another.

@@ -49,7 +49,32 @@ bool CopyAttrName(std::string_view name, char (&out)[XATTR_NAME_MAX + 1]) {
   return true;
 }
 
+// Whether `requested` is `current` with some set-ID bits cleared and nothing else changed.
+bool ClearsOnlySetIdBits(mode_t current, mode_t requested) {
+  constexpr mode_t kSetId = S_ISUID | S_ISGID;
+  return requested != current && (requested & ~kSetId) == (current & ~kSetId) &&
+         (requested & kSetId & ~current) == 0;
+}
+
 }  // namespace
+
+// The kernel takes set-ID bits from a file after a write by someone other than its owner
+// (file_remove_privs) with a chmod on the writer's behalf, which the host refuses the
+// writer (not the owner). Linux lets anyone who may write the file lose those bits, so
+// the mirror does that one chmod with the server's identity, for a caller with write
+// access and for nothing but clearing set-ID bits.
+int MirrorFs::DropSetIdBitsForWriter(Node* node, const Requestor& requestor, mode_t requested) {
+  struct statx stx;
+  if (int r = host::StatAt(node->fd, "", &stx); r < 0) return r;
+  if (!node->isRegular() || !ClearsOnlySetIdBits(stx.stx_mode & 07777, requested)) return -EPERM;
+  if (faccessat(node->fd, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) != 0) return -EPERM;
+  host::SetFsUid(identity_.serverUid());
+  host::SetFsGid(identity_.serverGid());
+  int r = host::ChmodNode(node->fd, requested);
+  host::SetFsGid(requestor.gid);
+  host::SetFsUid(requestor.uid);
+  return r;
+}
 
 NtStatus MirrorFs::GetFileInformation(const OperationContext&, NodeRef nodeRef, FileStat* stat) {
   // An O_PATH descriptor needs no permission to stat: no identity switch on this hot path.
@@ -83,6 +108,9 @@ NtStatus MirrorFs::SetFileInformation(const OperationContext& ctx, NodeRef nodeR
       if (fd < 0) return StatusOf(fd);
       r = fchmod(fd, info.mode & 07777) == 0 ? 0 : -errno;
       close(fd);
+    }
+    if (r == -EPERM && identity_.enabled()) {
+      r = DropSetIdBitsForWriter(node, ctx.requestor, info.mode & 07777);
     }
     if (r < 0) return StatusOf(r);
   }

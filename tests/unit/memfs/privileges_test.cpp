@@ -1,0 +1,73 @@
+// What memfs takes from a file whose content or owner changes, as Linux does (the FUSE
+// mount leaves it to memfs under FUSE_HANDLE_KILLPRIV_V2): file capabilities from every
+// writer, set-ID bits from writers without CAP_FSETID (here: not root).
+#include <sys/stat.h>
+
+#include "memfs_fixture.h"
+
+namespace irpfs::memfs::testing {
+namespace {
+
+using PrivilegesTest = MemfsTest;
+
+constexpr std::string_view kCaps = "security.capability";
+// A version-2 capability set (the content is opaque to memfs).
+constexpr char kCapsValue[20] = {0, 0, 0, 2, 0, 4};
+
+void SetMode(MemFs& fs, const OperationContext& ctx, NodeRef node, uint32_t mode) {
+  FilePosixInfo info;
+  info.valid = posix_valid::kMode;
+  info.mode = mode;
+  ASSERT_EQ(fs.SetFileInformation(ctx, node, nullptr, info), NtStatus::Success);
+}
+
+bool HasCaps(MemFs& fs, const OperationContext& ctx, NodeRef node) {
+  char buffer[64];
+  uint32_t length = 0;
+  return fs.GetEa(ctx, node, kCaps, buffer, sizeof buffer, &length) == NtStatus::Success;
+}
+
+TEST_F(PrivilegesTest, AnyWriteDropsFileCapabilities) {
+  NodeRef file = MakeFile(root(), "f");
+  SetMode(*fs_, ctx_, file, 04755);
+  ASSERT_EQ(fs_->SetEa(ctx_, file, kCaps, kCapsValue, sizeof kCapsValue, 0), NtStatus::Success);
+  ASSERT_TRUE(HasCaps(*fs_, ctx_, file));
+  ctx_.requestor.uid = 0;  // root too: CAP_FSETID keeps set-ID bits, not capabilities
+  ASSERT_EQ(Write(file, "x", 0), NtStatus::Success);
+  EXPECT_FALSE(HasCaps(*fs_, ctx_, file));
+  EXPECT_EQ(Stat(file).mode & 07777, 04755u);
+}
+
+TEST_F(PrivilegesTest, TruncateAndChownDropFileCapabilities) {
+  NodeRef file = MakeFile(root(), "f");
+  ASSERT_EQ(fs_->SetEa(ctx_, file, kCaps, kCapsValue, sizeof kCapsValue, 0), NtStatus::Success);
+  FilePosixInfo truncate;
+  truncate.valid = posix_valid::kSize;
+  truncate.size = 0;
+  ASSERT_EQ(fs_->SetFileInformation(ctx_, file, nullptr, truncate), NtStatus::Success);
+  EXPECT_FALSE(HasCaps(*fs_, ctx_, file));
+
+  ASSERT_EQ(fs_->SetEa(ctx_, file, kCaps, kCapsValue, sizeof kCapsValue, 0), NtStatus::Success);
+  FilePosixInfo chown;
+  chown.valid = posix_valid::kUid;
+  chown.uid = 1234;
+  ASSERT_EQ(fs_->SetFileInformation(ctx_, file, nullptr, chown), NtStatus::Success);
+  EXPECT_FALSE(HasCaps(*fs_, ctx_, file));
+}
+
+TEST_F(PrivilegesTest, SetGroupIdWithoutGroupExecuteGoesOnlyForNonMembers) {
+  NodeRef file = MakeFile(root(), "f");
+  ASSERT_EQ(Stat(file).gid, 1000u);
+  SetMode(*fs_, ctx_, file, 02666);
+  ctx_.requestor.gid = 2000;
+  ASSERT_EQ(Write(file, "outsider", 0), NtStatus::Success);
+  EXPECT_EQ(Stat(file).mode & 07777, 0666u);
+
+  SetMode(*fs_, ctx_, file, 02666);
+  ctx_.requestor.gid = 1000;
+  ASSERT_EQ(Write(file, "member", 0), NtStatus::Success);
+  EXPECT_EQ(Stat(file).mode & 07777, 02666u) << "a member keeps the mandatory-lock marker";
+}
+
+}  // namespace
+}  // namespace irpfs::memfs::testing
