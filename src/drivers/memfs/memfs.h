@@ -102,6 +102,7 @@ class MemFs final : public fsclass::MiniFileSystem {
 
   NtStatus LookupParent(Node* dir, fsclass::NodeRef* out);
   NtStatus BackRange(Node* node, uint64_t offset, uint64_t end);
+  static bool HasSetIdBitsToDrop(const Node* node, const Requestor& requestor);
   static void DropSetIdBits(Node* node, const Requestor& requestor);
 
   const MemfsOptions options_;
@@ -122,6 +123,8 @@ class MemFs final : public fsclass::MiniFileSystem {
   //   3. Node::mutex: one at a time, after any directory lock. The one exception is
   //      CopyRange, which holds the source's and the destination's at once, taken in
   //      inode-number order; it takes no other lock, so no cycle can form.
+  //   4. Stripes (stripe_locks.h): leaves, one at a time, under a node mutex, for the
+  //      bytes of one chunk or a node's mtime/ctime (in-place writes, memfs_data.cpp).
   std::mutex renameMutex_;
 
   NodePtr root_;  // declared last: torn down first (see ~MemFs)
