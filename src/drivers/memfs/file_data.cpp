@@ -1,9 +1,14 @@
 #include "drivers/memfs/file_data.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cstring>
 #include <iterator>
+#include <mutex>
+#include <span>
+
+#include "drivers/memfs/stripe_locks.h"
 
 namespace irpfs::memfs {
 
@@ -21,6 +26,14 @@ uint64_t SpanStart(uint64_t index) {
 uint32_t NeededInSpan(uint64_t index, uint64_t end) {
   return static_cast<uint32_t>(std::min<uint64_t>(end - SpanStart(index), kChunkSize));
 }
+// Where [offset, end) starts in span `index`, counted from the span's start.
+uint32_t StartInSpan(uint64_t index, uint64_t offset) {
+  return static_cast<uint32_t>(std::max(offset, SpanStart(index)) - SpanStart(index));
+}
+
+// Spans a write of 1 MiB (the largest FUSE write) touches at any offset: Write keeps the
+// new buffers of that many on the stack, more on the heap.
+constexpr uint64_t kInlineSpans = 17;
 }  // namespace
 
 uint32_t FileData::GrownCapacity(uint32_t capacity, uint32_t needed) {
@@ -49,6 +62,13 @@ const FileData::Chunk* FileData::Find(uint64_t index) const {
   if (sparse_.empty()) return nullptr;
   auto it = sparse_.find(index);
   return it != sparse_.end() && it->second.capacity != 0 ? &it->second : nullptr;
+}
+
+FileData::Chunk& FileData::Existing(uint64_t index) {
+  if (index < dense_.size()) return dense_[index];
+  auto it = sparse_.find(index);
+  assert(it != sparse_.end());
+  return it->second;
 }
 
 FileData::Chunk& FileData::Slot(uint64_t index) {
@@ -91,6 +111,7 @@ uint32_t FileData::Read(void* out, uint32_t length, uint64_t offset) const {
     uint32_t stored = 0;
     if (chunk != nullptr && inSpan < chunk->capacity) {
       stored = std::min(count, chunk->capacity - inSpan);
+      std::lock_guard stripe(StripeLock(chunk->bytes.get()));
       std::memcpy(dst, chunk->bytes.get() + inSpan, stored);
     }
     std::memset(dst + stored, 0, count - stored);
@@ -155,6 +176,88 @@ void FileData::Store(const void* data, uint32_t length, uint64_t offset) {
     pos += count;
   }
   size_ = std::max(size_, end);
+}
+
+void FileData::Write(const void* data, uint32_t length, uint64_t offset) {
+  if (length == 0) return;
+  uint64_t end = offset + length;
+  uint64_t first = offset / kChunkSize;
+  uint64_t spans = (end - 1) / kChunkSize - first + 1;
+
+  // 1. Everything that can throw: the slots, then the new buffers. A slot without a
+  //    buffer is a hole, so a throw here leaves the content as it was.
+  for (uint64_t i = 0; i < spans; ++i) Slot(first + i);
+  std::array<std::unique_ptr<std::byte[]>, kInlineSpans> inlineBuffers;
+  std::vector<std::unique_ptr<std::byte[]>> heapBuffers;
+  std::span<std::unique_ptr<std::byte[]>> fresh(inlineBuffers.data(), spans);
+  if (spans > kInlineSpans) {
+    heapBuffers.resize(spans);
+    fresh = heapBuffers;
+  }
+  for (uint64_t i = 0; i < spans; ++i) {
+    const Chunk& chunk = Existing(first + i);
+    uint32_t grown = GrownCapacity(chunk.capacity, NeededInSpan(first + i, end));
+    // Not zero-filled: step 2 writes every byte of it.
+    if (grown != chunk.capacity) fresh[i] = std::make_unique_for_overwrite<std::byte[]>(grown);
+  }
+
+  // 2. Nothing below throws. A new buffer gets, byte for byte, the data where the write
+  //    covers it, else the old buffer's byte, else zero.
+  const auto* src = static_cast<const std::byte*>(data);
+  for (uint64_t i = 0; i < spans; ++i) {
+    uint64_t index = first + i;
+    Chunk& chunk = Existing(index);
+    uint32_t from = StartInSpan(index, offset);
+    uint32_t to = NeededInSpan(index, end);
+    const std::byte* payload = src + (SpanStart(index) + from - offset);
+    if (!fresh[i]) {
+      std::memcpy(chunk.bytes.get() + from, payload, to - from);
+      continue;
+    }
+    uint32_t grown = GrownCapacity(chunk.capacity, to);
+    std::byte* bytes = fresh[i].get();
+    const std::byte* old = chunk.bytes.get();
+    uint32_t oldHead = std::min(from, chunk.capacity);
+    if (oldHead != 0) std::memcpy(bytes, old, oldHead);
+    std::memset(bytes + oldHead, 0, from - oldHead);
+    std::memcpy(bytes + from, payload, to - from);
+    if (chunk.capacity > to) std::memcpy(bytes + to, old + to, chunk.capacity - to);
+    uint32_t zeroFrom = std::max(to, chunk.capacity);
+    std::memset(bytes + zeroFrom, 0, grown - zeroFrom);
+    if (chunk.capacity == 0) ++chunks_;
+    allocated_ += grown - chunk.capacity;
+    chunk.bytes = std::move(fresh[i]);
+    chunk.capacity = grown;
+  }
+  size_ = std::max(size_, end);
+}
+
+bool FileData::CanStoreInPlace(uint64_t offset, uint64_t end) const {
+  if (offset >= end || end > size_) return false;
+  uint64_t last = (end - 1) / kChunkSize;
+  for (uint64_t index = offset / kChunkSize; index <= last; ++index) {
+    const Chunk* chunk = Find(index);
+    if (chunk == nullptr || chunk->capacity < NeededInSpan(index, end)) return false;
+  }
+  return true;
+}
+
+void FileData::StoreInPlace(const void* data, uint32_t length, uint64_t offset) {
+  const auto* src = static_cast<const std::byte*>(data);
+  uint64_t end = offset + length;
+  for (uint64_t pos = offset; pos < end;) {
+    uint64_t index = pos / kChunkSize;
+    Chunk* chunk = Find(index);
+    uint32_t inSpan = static_cast<uint32_t>(pos - SpanStart(index));
+    uint32_t count = static_cast<uint32_t>(std::min(end, SpanStart(index + 1)) - pos);
+    assert(chunk != nullptr && inSpan + count <= chunk->capacity);
+    {
+      std::lock_guard stripe(StripeLock(chunk->bytes.get()));
+      std::memcpy(chunk->bytes.get() + inSpan, src, count);
+    }
+    src += count;
+    pos += count;
+  }
 }
 
 void FileData::Resize(uint64_t newSize) {

@@ -16,7 +16,11 @@
 // a write past the end) therefore exposes zeros without touching memory, and shrinking
 // must zero what it leaves past the new end.
 //
-// Not thread-safe: the owning node's mutex guards it (node.h).
+// Threads: the owning node's mutex guards it (node.h). Holding it exclusively allows
+// everything; holding it shared allows the const members and StoreInPlace, which change
+// bytes only, never the chunks, the size or the accounting. Read and StoreInPlace hold a
+// chunk's stripe (stripe_locks.h) while they copy its bytes, so each chunk-sized piece
+// of a read sees a concurrent in-place write whole or not at all.
 #pragma once
 
 #include <cstddef>
@@ -50,6 +54,17 @@ class FileData {
   void Back(uint64_t offset, uint64_t end);
   // Copies `length` bytes to `offset`, which Back must have covered; extends size().
   void Store(const void* data, uint32_t length, uint64_t offset);
+  // Back(offset, offset + length) and Store in one, without zero-filling the parts of new
+  // buffers that the data covers. Adds exactly GrowthNeeded bytes; throws std::bad_alloc
+  // with nothing changed (every buffer is allocated before any byte moves).
+  void Write(const void* data, uint32_t length, uint64_t offset);
+
+  // Whether [offset, end) lies below size() and inside chunk buffers: a write there
+  // needs no new memory and changes no size (StoreInPlace).
+  bool CanStoreInPlace(uint64_t offset, uint64_t end) const;
+  // Copies `length` bytes to `offset`, for which CanStoreInPlace holds, chunk by chunk
+  // under each chunk's stripe. Safe under the node's lock held shared.
+  void StoreInPlace(const void* data, uint32_t length, uint64_t offset);
 
   // Sets the end of file. Shrinking frees the chunks past the new end and zeros the rest
   // of the last one.
@@ -85,6 +100,8 @@ class FileData {
   }
   // The chunk of span `index`, made empty if there is none. May move the vector's chunks.
   Chunk& Slot(uint64_t index);
+  // The chunk of span `index`, which Slot made before. Allocates nothing.
+  Chunk& Existing(uint64_t index);
   // Drops a chunk's buffer; the span becomes a hole.
   void Free(Chunk& chunk);
   // Removes the map's empty entries in spans [first, last].

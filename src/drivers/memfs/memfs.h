@@ -105,9 +105,10 @@ class MemFs final : public fsclass::MiniFileSystem {
   // What Linux takes from a file whose content or owner changes (caller holds
   // node->mutex exclusively): its file capabilities always, set-user-ID and set-group-ID
   // unless the changer is root. Over FUSE the kernel asks for these changes itself; the
-  // in-process transport and FUSE_HANDLE_KILLPRIV_V2 (docs/fuse-mapping.md) rely on this.
+  // in-process transport relies on this.
   void DropPrivileges(Node* node, const Requestor& requestor);
   void DropFileCapabilities(Node* node);
+  static bool HasPrivilegesToDrop(const Node* node, const Requestor& requestor);
 
   const MemfsOptions options_;
   Capacity capacity_;
@@ -127,6 +128,8 @@ class MemFs final : public fsclass::MiniFileSystem {
   //   3. Node::mutex: one at a time, after any directory lock. The one exception is
   //      CopyRange, which holds the source's and the destination's at once, taken in
   //      inode-number order; it takes no other lock, so no cycle can form.
+  //   4. Stripes (stripe_locks.h): leaves, one at a time, under a node mutex, for the
+  //      bytes of one chunk or a node's mtime/ctime (in-place writes, memfs_data.cpp).
   std::mutex renameMutex_;
 
   NodePtr root_;  // declared last: torn down first (see ~MemFs)

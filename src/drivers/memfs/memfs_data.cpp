@@ -35,8 +35,18 @@ bool RangeEnd(uint64_t offset, uint64_t length, uint64_t* end) {
 
 }  // namespace
 
+constexpr std::string_view kCapabilities = "security.capability";
+
+// Whether DropPrivileges would change anything for a write by `requestor`. Caller holds
+// node->mutex (shared is enough).
+bool MemFs::HasPrivilegesToDrop(const Node* node, const Requestor& requestor) {
+  if (node->xattrs.Find(kCapabilities) != nullptr) return true;
+  if (requestor.uid == 0) return false;
+  if (node->mode & S_ISUID) return true;
+  return (node->mode & S_ISGID) && ((node->mode & S_IXGRP) || requestor.gid != node->gid);
+}
+
 void MemFs::DropFileCapabilities(Node* node) {
-  constexpr std::string_view kCapabilities = "security.capability";
   if (const std::string* caps = node->xattrs.Find(kCapabilities)) {
     uint64_t cost = XattrSet::Cost(kCapabilities, caps->size());
     node->xattrs.Erase(kCapabilities);
@@ -81,20 +91,46 @@ NtStatus MemFs::Read(const OperationContext&, NodeRef nodeRef, void*, void* buff
   return NtStatus::Success;
 }
 
+// Two paths. A write inside the file's existing chunks (the steady state of a database
+// or of fio's random writes) changes bytes and times only: it runs under the node lock
+// held shared, so writers to different places of one file copy at once, and each chunk's
+// copy holds that chunk's stripe, so a read sees each chunk-sized piece of it whole or
+// not at all (as Linux does per page). Anything else (growth, new chunks, appends, a
+// set-ID bit or file capability to drop) takes the node lock exclusively, and is atomic as a whole.
 NtStatus MemFs::Write(const OperationContext& ctx, NodeRef nodeRef, void*, const void* buffer,
                       uint32_t length, uint64_t offset, bool append, uint32_t* bytesWritten,
                       uint64_t* writeOffset) {
   Node* node = NodeOf(nodeRef);
   *bytesWritten = 0;
   if (NtStatus s = CheckRegular(node); !NtSuccess(s)) return s;
+  uint64_t end;
+  if (!append && length != 0 && RangeEnd(offset, length, &end)) {
+    std::shared_lock lock(node->mutex);
+    if (node->data.CanStoreInPlace(offset, end) && !HasPrivilegesToDrop(node, ctx.requestor)) {
+      node->data.StoreInPlace(buffer, length, offset);
+      node->TouchModifiedInPlace();
+      if (writeOffset) *writeOffset = offset;
+      *bytesWritten = length;
+      return NtStatus::Success;
+    }
+  }
+
   std::unique_lock lock(node->mutex);
   if (append) offset = node->data.size();
   if (writeOffset) *writeOffset = offset;
   if (length == 0) return NtStatus::Success;
-  uint64_t end;
   if (!RangeEnd(offset, length, &end)) return NtStatus::FileTooLarge;
-  if (NtStatus s = BackRange(node, offset, end); !NtSuccess(s)) return s;
-  node->data.Store(buffer, length, offset);
+  // Charged before anything changes: on STATUS_DISK_FULL the file is as it was.
+  uint64_t growth = node->data.GrowthNeeded(offset, end);
+  if (!capacity_.TryChargeBytes(growth)) return NtStatus::DiskFull;
+  [[maybe_unused]] uint64_t before = node->data.allocatedBytes();
+  try {
+    node->data.Write(buffer, length, offset);
+  } catch (...) {
+    capacity_.ReleaseBytes(growth);  // FileData::Write allocated nothing it kept
+    return NtStatus::InsufficientResources;
+  }
+  assert(node->data.allocatedBytes() - before == growth);
   node->TouchModified(Now());
   DropPrivileges(node, ctx.requestor);
   *bytesWritten = length;

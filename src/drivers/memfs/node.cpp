@@ -6,6 +6,7 @@
 
 #include "core/irp_codes.h"
 #include "drivers/memfs/directory.h"
+#include "drivers/memfs/stripe_locks.h"
 
 namespace irpfs::memfs {
 
@@ -36,8 +37,11 @@ void Node::FillStat(FileStat* stat) const {
   stat->gid = gid;
   stat->rdev = rdev;
   stat->atime = atime;
-  stat->mtime = mtime;
-  stat->ctime = ctime;
+  {
+    std::lock_guard times(StripeLock(&mtime));  // see TouchModifiedInPlace
+    stat->mtime = mtime;
+    stat->ctime = ctime;
+  }
   stat->btime = btime;
   stat->deletePending = false;
   stat->attributes = attributes;
@@ -58,6 +62,11 @@ void Node::FillStat(FileStat* stat) const {
     stat->allocationSize = 0;
   }
   if (stat->attributes == 0) stat->attributes = file_attribute::kNormal;
+}
+
+void Node::TouchModifiedInPlace() {
+  std::lock_guard times(StripeLock(&mtime));
+  mtime = ctime = Now();
 }
 
 void Node::TouchEntriesChanged(FileTimeSpec now, int nlinkDelta) {

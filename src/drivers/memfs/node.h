@@ -9,7 +9,10 @@
 //
 // Locks (the full order is in memfs.h): `mutex` guards the attributes, the file data and
 // the xattrs. A thread holds at most one node mutex at a time (except CopyRange, see
-// memfs.h), and takes it after any directory lock it needs.
+// memfs.h), and takes it after any directory lock it needs. One exception to "shared
+// means read-only": a write inside the file's existing chunks changes bytes (under the
+// chunks' stripes, file_data.h) and mtime/ctime (under the times' stripe) with `mutex`
+// held shared; see MemFs::Write.
 #pragma once
 
 #include <sys/stat.h>
@@ -60,6 +63,11 @@ class Node {
   void FillStat(FileStat* stat) const;
   // mtime = ctime = now, as a change of content does. Caller holds `mutex` exclusively.
   void TouchModified(FileTimeSpec now) { mtime = ctime = now; }
+  // The same for an in-place write, whose caller holds `mutex` only shared: such writers
+  // run at once, so they set the times under the times' stripe (stripe_locks.h), which
+  // FillStat takes to read them. The clock is read under it too, so the times never go
+  // back when two writers race.
+  void TouchModifiedInPlace();
   // Takes `mutex` and records a change of a directory's entries.
   void TouchEntriesChanged(FileTimeSpec now, int nlinkDelta = 0);
   // Takes `mutex` and records a change of the node's names (link, unlink, rename).

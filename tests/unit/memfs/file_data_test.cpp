@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace irpfs::memfs {
@@ -120,6 +121,63 @@ TEST(FileDataTest, NearAndFarSpansBehaveAlike) {
   EXPECT_EQ(data.allocatedBytes(), 0u);
   Put(data, "again", 3);
   EXPECT_EQ(ReadAll(data, 0, 8), std::string("\0\0\0again", 8));
+}
+
+// Write (backing and storing in one, new buffers not zero-filled first) must leave
+// exactly what Back + Store leaves, byte for byte and in accounting. Truncates in between
+// free buffers, so later allocations reuse memory that held other bytes: a byte Write
+// forgot to fill shows up as garbage.
+TEST(FileDataTest, WriteMatchesBackThenStore) {
+  FileData reference;
+  FileData data;
+  std::mt19937 random(7);
+  const uint64_t kRange = 6 * uint64_t{kChunkSize};
+  for (int i = 0; i < 2000; ++i) {
+    if (random() % 8 == 0) {
+      uint64_t size = random() % kRange;
+      reference.Resize(size);
+      data.Resize(size);
+      continue;
+    }
+    // Mostly small writes, sometimes past a chunk, sometimes far (the map's spans).
+    uint32_t length = random() % 4 == 0 ? 1 + random() % (3 * kChunkSize) : 1 + random() % 9000;
+    uint64_t offset = random() % kRange + (random() % 16 == 0 ? uint64_t{1} << 36 : 0);
+    std::string bytes(length, static_cast<char>('a' + i % 26));
+    uint64_t growth = data.GrowthNeeded(offset, offset + length);
+    ASSERT_EQ(growth, reference.GrowthNeeded(offset, offset + length));
+    uint64_t before = data.allocatedBytes();
+    Put(reference, bytes, offset);
+    data.Write(bytes.data(), length, offset);
+    ASSERT_EQ(data.allocatedBytes() - before, growth) << i;
+    ASSERT_EQ(data.size(), reference.size()) << i;
+    // Whole buffers, past the end of file too: bytes there must be zero in both.
+    uint64_t from = offset / kChunkSize * kChunkSize;
+    uint32_t span = 4 * kChunkSize;
+    FileData* both[] = {&reference, &data};
+    std::string seen[2];
+    for (int k = 0; k < 2; ++k) {
+      both[k]->Resize(std::max(both[k]->size(), from + span));
+      seen[k] = ReadAll(*both[k], from, span);
+    }
+    ASSERT_EQ(seen[0], seen[1]) << i;
+  }
+}
+
+TEST(FileDataTest, StoreInPlaceOnlyInsideBuffersBelowTheEnd) {
+  FileData data;
+  Put(data, std::string(100, 'a'), 0);                        // one grain
+  Put(data, std::string(10, 'b'), 2 * uint64_t{kChunkSize});  // a hole between
+  EXPECT_TRUE(data.CanStoreInPlace(0, 100));
+  EXPECT_TRUE(data.CanStoreInPlace(kChunkGrain - 1, kChunkGrain));       // grain tail, below size
+  EXPECT_FALSE(data.CanStoreInPlace(kChunkGrain - 1, kChunkGrain + 1));  // past the buffer
+  EXPECT_FALSE(data.CanStoreInPlace(kChunkSize, kChunkSize + 1));        // the hole
+  EXPECT_FALSE(data.CanStoreInPlace(2 * uint64_t{kChunkSize}, 2 * uint64_t{kChunkSize} + 11));
+  EXPECT_FALSE(data.CanStoreInPlace(5, 5));
+  uint64_t allocated = data.allocatedBytes();
+  data.StoreInPlace("xyz", 3, 98);
+  EXPECT_EQ(ReadAll(data, 97, 5), std::string("axyz\0", 5));
+  EXPECT_EQ(data.allocatedBytes(), allocated);
+  EXPECT_EQ(data.size(), 2 * uint64_t{kChunkSize} + 10);
 }
 
 }  // namespace
