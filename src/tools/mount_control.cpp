@@ -137,11 +137,8 @@ CommandReply MountControl::Detach(const Json& request) {
 }
 
 CommandReply MountControl::Stats(const Json& request) {
-  std::shared_ptr<stats::StatsCounters> counters;
-  {
-    RundownReference ref = volume_->stack()->Acquire();
-    counters = stats::StatsFindCounters(volume_->stack()->base());
-  }
+  std::shared_ptr<stats::StatsCounters> counters =
+      volume_->stack()->FindOnStack(stats::StatsFindCounters);
   if (!counters) return CommandReply::Fail("no stats filter on " + mountPoint_);
   if (request.value("reset", false) == true) {
     counters->Reset();
@@ -154,11 +151,8 @@ CommandReply MountControl::Stats(const Json& request) {
 }
 
 CommandReply MountControl::Faults(const Json& request) {
-  std::shared_ptr<faults::FaultsConfig> config;
-  {
-    RundownReference ref = volume_->stack()->Acquire();
-    config = faults::FaultsFindConfig(volume_->stack()->base());
-  }
+  std::shared_ptr<faults::FaultsConfig> config =
+      volume_->stack()->FindOnStack(faults::FaultsFindConfig);
   if (!config) return CommandReply::Fail("no faults filter on " + mountPoint_);
   if (request.value("clear", false) == true) {
     config->Clear();
