@@ -189,6 +189,9 @@ class VolumeStack {
   void EndChange(bool changed);
   NtStatus DetachLocked(DeviceObject* filter);
   DeviceObject* FindFilterUnlocked(std::string_view name) const;
+  // A copy of filters_, taken before the I/O manager's stack lock (filtersMutex_ is not
+  // taken under it).
+  std::vector<DeviceObject*> FiltersSnapshot() const;
 
   DeviceObject* base_;
   DeviceObject* floor_;  // the top of the base chain: filters go above it
