@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/io_manager.h"
+
 namespace irpfs::fsclass::testing {
 
 TestFs::TestFs() {
