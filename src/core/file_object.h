@@ -51,8 +51,11 @@ class FileObject {
   bool readAccess = false, writeAccess = false, deleteAccess = false;
   bool sharedRead = false, sharedWrite = false, sharedDelete = false;
   bool deletePending = false;
-  uint64_t currentByteOffset = 0;  // for synchronous I/O without an explicit offset
-  Requestor opener;                // who opened it; CLEANUP and CLOSE IRPs carry this
+  // For synchronous I/O without an explicit offset. Not atomic: the originator serializes
+  // every read and write of it per file object (inproc: OpenFile::syncIoMutex, as NT's file
+  // object lock); FUSE opens are not synchronous and never touch it.
+  uint64_t currentByteOffset = 0;
+  Requestor opener;  // who opened it; CLEANUP and CLOSE IRPs carry this
 
   std::atomic<int32_t> handleCount{0};
   std::atomic<int32_t> pointerCount{1};

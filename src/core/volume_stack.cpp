@@ -256,12 +256,13 @@ DeviceObject* VolumeStack::FindFilter(std::string_view name) const {
   return FindFilterUnlocked(name);
 }
 
+std::vector<DeviceObject*> VolumeStack::FiltersSnapshot() const {
+  std::lock_guard lock(filtersMutex_);
+  return filters_;
+}
+
 DeviceObject* VolumeStack::FindFilterUnlocked(std::string_view name) const {
-  std::vector<DeviceObject*> filters;
-  {
-    std::lock_guard filtersLock(filtersMutex_);
-    filters = filters_;
-  }
+  std::vector<DeviceObject*> filters = FiltersSnapshot();
   // The I/O manager's stack lock is a leaf: nothing else is taken under it.
   std::lock_guard lock(IopStackMutex());
   DeviceObject* top = floor_;
@@ -278,11 +279,7 @@ std::vector<StackEntry> VolumeStack::Describe() const {
   // Not in the middle of a change: Attach cuts the stack while AddDevice runs.
   std::lock_guard change(changeMutex_);
   std::vector<StackEntry> entries;
-  std::vector<DeviceObject*> filters;
-  {
-    std::lock_guard filtersLock(filtersMutex_);
-    filters = filters_;
-  }
+  std::vector<DeviceObject*> filters = FiltersSnapshot();
   std::lock_guard lock(IopStackMutex());
   DeviceObject* top = base_;
   while (top->attachedDevice != nullptr) top = top->attachedDevice;

@@ -167,6 +167,13 @@ class VolumeStack {
   std::vector<StackEntry> Describe() const;
   // The topmost filter attached through Attach whose device or driver is `name`.
   DeviceObject* FindFilter(std::string_view name) const;
+  // find(base()) under a rundown reference, so that no attach or detach changes the devices
+  // it walks meanwhile: how callers look up a filter's shared state (counters, trace log).
+  template <typename Find>
+  auto FindOnStack(Find&& find) {
+    RundownReference ref = Acquire();
+    return find(base_);
+  }
 
   // Successful attaches and detaches so far, for tests and diagnostics.
   uint64_t generation() const { return generation_.load(std::memory_order_relaxed); }
@@ -182,6 +189,9 @@ class VolumeStack {
   void EndChange(bool changed);
   NtStatus DetachLocked(DeviceObject* filter);
   DeviceObject* FindFilterUnlocked(std::string_view name) const;
+  // A copy of filters_, taken before the I/O manager's stack lock (filtersMutex_ is not
+  // taken under it).
+  std::vector<DeviceObject*> FiltersSnapshot() const;
 
   DeviceObject* base_;
   DeviceObject* floor_;  // the top of the base chain: filters go above it

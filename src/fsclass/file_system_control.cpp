@@ -65,6 +65,8 @@ NtStatus CopyRange(const OpenFile& dst, Irp* irp, const CopyRangeInput& in, uint
     return NtStatus::InvalidParameter;
   }
   if (in.length == 0) return NtStatus::Success;
+  // Interrupted before anything was copied: nothing to report but the interruption.
+  if (irp->cancel.load(std::memory_order_relaxed)) return NtStatus::Cancelled;
   if (dst.volume->options().mandatoryLocks) {
     // The same rules as a READ of the source and a WRITE of the destination.
     if (src.fcb->locks.ConflictsWithIo(src.fileObject, in.sourceOffset, in.length, false) ||
@@ -78,7 +80,8 @@ NtStatus CopyRange(const OpenFile& dst, Irp* irp, const CopyRangeInput& in, uint
                                         dst.fcb->node, dst.ccb->openContext, in.targetOffset,
                                         in.length, copied);
   });
-  if (!NtSuccess(s)) *copied = 0;
+  // A cancelled copy reports the bytes it did copy; any other failure copied nothing.
+  if (!NtSuccess(s) && s != NtStatus::Cancelled) *copied = 0;
   // A mini that claims more than was asked is wrong; never pass that on.
   if (*copied > in.length) {
     *copied = 0;

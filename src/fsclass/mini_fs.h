@@ -33,10 +33,14 @@ struct NodeRef {
   void* context = nullptr;
 };
 
-// Who is asking and on which IRP (for credentials, and for minis that pend).
+// Who is asking and on which IRP (for credentials, for minis that pend, and for long
+// operations that stop early when the IRP is cancelled).
 struct OperationContext {
   Requestor requestor;
   Irp* irp = nullptr;
+
+  // IoCancelIrp was called on the IRP (a FUSE_INTERRUPT, CancelIoEx).
+  bool Cancelled() const { return irp != nullptr && irp->cancel.load(std::memory_order_relaxed); }
 };
 
 // What a create makes.
@@ -185,6 +189,10 @@ class MiniFileSystem {
   // files of this volume, src opened for reading and dst for writing, no overflow, no
   // overlap when src and dst are one node, mandatory locks. dst's size and times change
   // as for a write; one that does not fit fails with STATUS_DISK_FULL and changes nothing.
+  // A long copy may check ctx.Cancelled() between the pieces it copies in and stop with
+  // STATUS_CANCELLED and *copied = the bytes done so far (more than 0: the class driver
+  // answers an IRP cancelled before the call itself); the IRP completes with both, and
+  // FUSE makes it a short count, as a write(2) interrupted halfway.
   // Default: STATUS_INVALID_DEVICE_REQUEST, and the kernel copies through READ and WRITE.
   virtual NtStatus CopyRange(const OperationContext& ctx, NodeRef srcNode, void* srcOpen,
                              uint64_t srcOffset, NodeRef dstNode, void* dstOpen, uint64_t dstOffset,

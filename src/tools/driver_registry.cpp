@@ -27,6 +27,33 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
+// What memfs and mirror share: their driver object, then the volume `createVolume` makes
+// on it with the options every FUSE mount gets. On failure nothing is kept and *error
+// says which step failed (`volumeError` for the volume).
+template <typename CreateVolume>
+NtStatus BuildFileSystem(std::string_view driverName, DriverEntryRoutine entry,
+                         const DriverRequest& request, const std::string& volumeError,
+                         CreateVolume createVolume, DriverObject** driver, DeviceObject** volume,
+                         std::string* error) {
+  NtStatus status = IoCreateDriver(driverName, entry, "", driver);
+  if (!NtSuccess(status)) {
+    *error = "cannot create the " + std::string(driverName) +
+             " driver: " + std::string(StatusName(status));
+    return status;
+  }
+  fsclass::VolumeOptions volumeOptions;
+  volumeOptions.name = std::string(driverName) + "0";
+  volumeOptions.readOnly = request.readOnly;
+  volumeOptions.mandatoryLocks = false;  // POSIX advisory locks over FUSE
+  status = createVolume(*driver, volumeOptions, volume);
+  if (!NtSuccess(status)) {
+    *error = volumeError + ": " + std::string(StatusName(status));
+    IoUnloadDriver(*driver);
+    *driver = nullptr;
+  }
+  return status;
+}
+
 // ---- memfs.
 
 bool MemfsAcceptsOption(std::string_view option, std::string* error) {
@@ -50,23 +77,12 @@ NtStatus MemfsBuild(const DriverRequest& request, DriverObject** driver, DeviceO
     *error = "invalid memfs options";
     return NtStatus::InvalidParameter;
   }
-  NtStatus status = IoCreateDriver("memfs", fsclass::FsClassDriverEntry, "", driver);
-  if (!NtSuccess(status)) {
-    *error = "cannot create the memfs driver: " + std::string(StatusName(status));
-    return status;
-  }
-  fsclass::VolumeOptions volumeOptions;
-  volumeOptions.name = "memfs0";
-  volumeOptions.readOnly = request.readOnly;
-  volumeOptions.mandatoryLocks = false;  // POSIX advisory locks over FUSE
-  status = fsclass::FsCreateVolume(*driver, std::make_shared<memfs::MemFs>(parsed), volumeOptions,
-                                   volume);
-  if (!NtSuccess(status)) {
-    *error = "cannot create the memfs volume: " + std::string(StatusName(status));
-    IoUnloadDriver(*driver);
-    *driver = nullptr;
-  }
-  return status;
+  auto createVolume = [&](DriverObject* created, const fsclass::VolumeOptions& options,
+                          DeviceObject** made) {
+    return fsclass::FsCreateVolume(created, std::make_shared<memfs::MemFs>(parsed), options, made);
+  };
+  return BuildFileSystem("memfs", fsclass::FsClassDriverEntry, request,
+                         "cannot create the memfs volume", createVolume, driver, volume, error);
 }
 
 void ClassDriverDestroy(DriverObject* driver, DeviceObject* volume) {
@@ -109,22 +125,13 @@ NtStatus MirrorBuild(const DriverRequest& request, DriverObject** driver, Device
     return NtStatus::InvalidParameter;
   }
   parsed.source = request.args[0];
-  NtStatus status = IoCreateDriver("mirror", mirror::MirrorDriverEntry, "", driver);
-  if (!NtSuccess(status)) {
-    *error = "cannot create the mirror driver: " + std::string(StatusName(status));
-    return status;
-  }
-  fsclass::VolumeOptions volumeOptions;
-  volumeOptions.name = "mirror0";
-  volumeOptions.readOnly = request.readOnly;
-  volumeOptions.mandatoryLocks = false;  // POSIX advisory locks over FUSE
-  status = mirror::MirrorCreateVolume(*driver, parsed, volumeOptions, volume);
-  if (!NtSuccess(status)) {
-    *error = "cannot serve '" + request.args[0] + "': " + std::string(StatusName(status));
-    IoUnloadDriver(*driver);
-    *driver = nullptr;
-  }
-  return status;
+  auto createVolume = [&](DriverObject* created, const fsclass::VolumeOptions& options,
+                          DeviceObject** made) {
+    return mirror::MirrorCreateVolume(created, parsed, options, made);
+  };
+  return BuildFileSystem("mirror", mirror::MirrorDriverEntry, request,
+                         "cannot serve '" + request.args[0] + "'", createVolume, driver, volume,
+                         error);
 }
 
 // ---- trace.

@@ -160,11 +160,7 @@ class InprocTarget final : public FileTestTarget {
 
   // The IRPs the step produced, as the trace filter saw them completing.
   void PrintIrps() {
-    std::shared_ptr<trace::TraceLog> log;
-    {
-      RundownReference ref = stack_->Acquire();
-      log = trace::TraceFindLog(stack_->base());
-    }
+    std::shared_ptr<trace::TraceLog> log = stack_->FindOnStack(trace::TraceFindLog);
     if (!log) return;
     for (const trace::TraceRecord& record : log->DrainAll()) {
       std::string line = trace::FormatTraceText(record);

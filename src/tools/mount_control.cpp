@@ -56,14 +56,7 @@ NtStatus MountControl::Start(std::string* error) {
   status = server_->Start(error);
   if (!NtSuccess(status)) return status;
   mountedAt_ = static_cast<int64_t>(std::time(nullptr));
-  control::MountRecord record;
-  record.mountPoint = mountPoint_;
-  record.driver = volume_->driverName();
-  record.filters = volume_->FilterNames();
-  record.socketPath = server_->socketPath();
-  record.uid = getuid();
-  record.mountedAt = mountedAt_;
-  return registry_.Add(record, &registration_, error);
+  return registry_.Add(Record(), &registration_, error);
 }
 
 void MountControl::Stop() {
@@ -72,8 +65,7 @@ void MountControl::Stop() {
   registration_.Reset();
 }
 
-void MountControl::UpdateRecord() {
-  if (!server_) return;
+control::MountRecord MountControl::Record() const {
   control::MountRecord record;
   record.mountPoint = mountPoint_;
   record.driver = volume_->driverName();
@@ -81,8 +73,13 @@ void MountControl::UpdateRecord() {
   record.socketPath = server_->socketPath();
   record.uid = getuid();
   record.mountedAt = mountedAt_;
+  return record;
+}
+
+void MountControl::UpdateRecord() {
+  if (!server_) return;
   std::string error;
-  registry_.Add(record, nullptr, &error);
+  registry_.Add(Record(), nullptr, &error);
 }
 
 void MountControl::RegisterCommands() {
@@ -137,11 +134,8 @@ CommandReply MountControl::Detach(const Json& request) {
 }
 
 CommandReply MountControl::Stats(const Json& request) {
-  std::shared_ptr<stats::StatsCounters> counters;
-  {
-    RundownReference ref = volume_->stack()->Acquire();
-    counters = stats::StatsFindCounters(volume_->stack()->base());
-  }
+  std::shared_ptr<stats::StatsCounters> counters =
+      volume_->stack()->FindOnStack(stats::StatsFindCounters);
   if (!counters) return CommandReply::Fail("no stats filter on " + mountPoint_);
   if (request.value("reset", false) == true) {
     counters->Reset();
@@ -154,11 +148,8 @@ CommandReply MountControl::Stats(const Json& request) {
 }
 
 CommandReply MountControl::Faults(const Json& request) {
-  std::shared_ptr<faults::FaultsConfig> config;
-  {
-    RundownReference ref = volume_->stack()->Acquire();
-    config = faults::FaultsFindConfig(volume_->stack()->base());
-  }
+  std::shared_ptr<faults::FaultsConfig> config =
+      volume_->stack()->FindOnStack(faults::FaultsFindConfig);
   if (!config) return CommandReply::Fail("no faults filter on " + mountPoint_);
   if (request.value("clear", false) == true) {
     config->Clear();

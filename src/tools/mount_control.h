@@ -30,6 +30,8 @@ class MountControl {
 
  private:
   void RegisterCommands();
+  // The registry record of the mount as it is now (its filters change).
+  control::MountRecord Record() const;
   // Rewrites the registry record (the filter list changed).
   void UpdateRecord();
   control::CommandReply Attach(const control::Json& request);

@@ -96,12 +96,7 @@ void TraceTap::Run() {
     }
     std::vector<Subscriber> subscribers = subscribers_;
     lock.unlock();
-    std::shared_ptr<trace::TraceLog> log;
-    {
-      // The stack must hold still while the filter is looked up.
-      RundownReference ref = stack_->Acquire();
-      log = trace::TraceFindLog(stack_->base());
-    }
+    std::shared_ptr<trace::TraceLog> log = stack_->FindOnStack(trace::TraceFindLog);
     size_t got = log ? log->Drain(batch) : 0;
     for (size_t i = 0; i < got; ++i) {
       for (const Subscriber& subscriber : subscribers) {

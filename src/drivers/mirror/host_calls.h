@@ -23,6 +23,10 @@ namespace irpfs::mirror::host {
 inline NtStatus HostStatus(int err) {
   return err == EINVAL ? NtStatus::InvalidParameter : ErrnoToStatus(err);
 }
+// The status of a call here that failed (returned -errno).
+inline NtStatus StatusOf(long negativeErrno) {
+  return HostStatus(static_cast<int>(-negativeErrno));
+}
 
 // Opens `name` (one component) below `dirFd` without following any symlink, magic link or
 // "..": openat2 with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS, or,

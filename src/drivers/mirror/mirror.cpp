@@ -24,9 +24,7 @@ dev_t DevOf(const struct statx& stx) {
   return makedev(stx.stx_dev_major, stx.stx_dev_minor);
 }
 
-NtStatus StatusOf(long negativeErrno) {
-  return host::HostStatus(static_cast<int>(-negativeErrno));
-}
+using host::StatusOf;
 
 }  // namespace
 

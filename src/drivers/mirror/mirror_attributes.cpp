@@ -17,9 +17,7 @@ using fsclass::OperationContext;
 
 namespace {
 
-NtStatus StatusOf(long negativeErrno) {
-  return host::HostStatus(static_cast<int>(-negativeErrno));
-}
+using host::StatusOf;
 
 bool IsSet(const FileTimeSpec& t) {
   return t.sec != 0 || t.nsec != 0;

@@ -21,9 +21,7 @@ using fsclass::OperationContext;
 
 namespace {
 
-NtStatus StatusOf(long negativeErrno) {
-  return host::HostStatus(static_cast<int>(-negativeErrno));
-}
+using host::StatusOf;
 
 // O_DIRECT wants the memory aligned too; transports hand buffers at any address (a FUSE
 // write payload sits after its headers). Unaligned transfers bounce through this one,

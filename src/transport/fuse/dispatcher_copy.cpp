@@ -68,8 +68,11 @@ void DispatcherImpl::CopyRange(const RequestContext& ctx, const fuse_copy_file_r
 
 Next DispatcherImpl::StepCopyRange(Operation& op) {
   NtStatus status = op.irp.ioStatus.status;
-  if (!NtSuccess(status)) return Fail(op, status);
   uint64_t copied = op.irp.ioStatus.information;
+  // Interrupted halfway: what was copied is a short count, as for write(2); EINTR only
+  // when nothing was.
+  bool partial = status == NtStatus::Cancelled && copied > 0;
+  if (!NtSuccess(status) && !partial) return Fail(op, status);
   if (copied > op.copyRange.length) copied = op.copyRange.length;
   bool wide = op.flags != 0;
   ReleaseHeld(op);

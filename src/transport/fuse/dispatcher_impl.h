@@ -221,6 +221,9 @@ class DispatcherImpl final : public FuseDispatcher {
   detail::Next StepSetInformationOnName(detail::Operation& op, uint32_t createOptions,
                                         FileInformationClass infoClass, void* info,
                                         uint32_t length);
+  // The steps LOOKUP and MKNOD/MKDIR/SYMLINK share once their CREATE (step 0) is sent:
+  // stat the node FileObject it made, remember it, reply with its entry.
+  detail::Next StepEntryOfCreated(detail::Operation& op);
   detail::Next StepCopyRange(detail::Operation& op);
 
   // Shared starts: READDIR/READDIRPLUS, SETLK/SETLKW.

@@ -59,28 +59,28 @@ void DispatcherImpl::Lookup(const RequestContext& ctx, std::string_view name, Re
 }
 
 Next DispatcherImpl::StepLookup(Operation& op) {
+  if (op.step != 0) return StepEntryOfCreated(op);
+  op.step = 1;
+  op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
+  if (op.fo == nullptr) return Fail(op, kStaleNode);
+  detail::PrepareCreate(op, volume_, op.fo, op.name, nodeAccess_, CreateDisposition::Open,
+                        create_option::kOpenReparsePoint);
+  return Next::kSend;
+}
+
+Next DispatcherImpl::StepEntryOfCreated(Operation& op) {
   NtStatus status = op.irp.ioStatus.status;
-  switch (op.step++) {
-    case 0:
-      op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
-      if (op.fo == nullptr) return Fail(op, kStaleNode);
-      detail::PrepareCreate(op, volume_, op.fo, op.name, nodeAccess_, CreateDisposition::Open,
-                            create_option::kOpenReparsePoint);
-      return Next::kSend;
-    case 1:
-      if (!NtSuccess(status)) return Fail(op, status);
-      op.opened = TakeCreated(op);
-      detail::PrepareQueryStat(op, op.opened);
-      return Next::kSend;
-    default: {
-      if (!NtSuccess(status)) return Fail(op, status);
-      RememberResult remembered = nodes_.Remember(op.stat.fileId, op.opened);
-      if (remembered.adopted) op.opened = nullptr;
-      ReleaseHeld(op);
-      op.reply.Entry(EntryOut(remembered.entry, op.stat));
-      return Next::kDone;
-    }
+  if (!NtSuccess(status)) return Fail(op, status);
+  if (op.step++ == 1) {
+    op.opened = TakeCreated(op);
+    detail::PrepareQueryStat(op, op.opened);
+    return Next::kSend;
   }
+  RememberResult remembered = nodes_.Remember(op.stat.fileId, op.opened);
+  if (remembered.adopted) op.opened = nullptr;
+  ReleaseHeld(op);
+  op.reply.Entry(EntryOut(remembered.entry, op.stat));
+  return Next::kDone;
 }
 
 // ---- MKNOD, MKDIR, SYMLINK: a CREATE with disposition Create makes the node FileObject.
@@ -115,38 +115,22 @@ void DispatcherImpl::Symlink(const RequestContext& ctx, std::string_view name,
 }
 
 Next DispatcherImpl::StepMakeNode(Operation& op) {
-  NtStatus status = op.irp.ioStatus.status;
-  switch (op.step++) {
-    case 0: {
-      op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
-      if (op.fo == nullptr) return Fail(op, kStaleNode);
-      uint32_t type = op.mode & S_IFMT;
-      uint32_t options = create_option::kOpenReparsePoint;
-      if (type == S_IFDIR) options |= create_option::kDirectoryFile;
-      IoStackLocation* location = detail::PrepareCreate(op, volume_, op.fo, op.name, nodeAccess_,
-                                                        CreateDisposition::Create, options);
-      CreateParameters& create = location->parameters.create;
-      create.mode = op.mode;
-      create.umask = op.umask;
-      create.rdev = op.rdev;
-      create.symlinkTarget = op.name2;
-      if (type == S_IFDIR) create.fileAttributes = file_attribute::kDirectory;
-      return Next::kSend;
-    }
-    case 1:
-      if (!NtSuccess(status)) return Fail(op, status);
-      op.opened = TakeCreated(op);
-      detail::PrepareQueryStat(op, op.opened);
-      return Next::kSend;
-    default: {
-      if (!NtSuccess(status)) return Fail(op, status);
-      RememberResult remembered = nodes_.Remember(op.stat.fileId, op.opened);
-      if (remembered.adopted) op.opened = nullptr;
-      ReleaseHeld(op);
-      op.reply.Entry(EntryOut(remembered.entry, op.stat));
-      return Next::kDone;
-    }
-  }
+  if (op.step != 0) return StepEntryOfCreated(op);
+  op.step = 1;
+  op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
+  if (op.fo == nullptr) return Fail(op, kStaleNode);
+  uint32_t type = op.mode & S_IFMT;
+  uint32_t options = create_option::kOpenReparsePoint;
+  if (type == S_IFDIR) options |= create_option::kDirectoryFile;
+  IoStackLocation* location = detail::PrepareCreate(op, volume_, op.fo, op.name, nodeAccess_,
+                                                    CreateDisposition::Create, options);
+  CreateParameters& create = location->parameters.create;
+  create.mode = op.mode;
+  create.umask = op.umask;
+  create.rdev = op.rdev;
+  create.symlinkTarget = op.name2;
+  if (type == S_IFDIR) create.fileAttributes = file_attribute::kDirectory;
+  return Next::kSend;
 }
 
 // ---- CREATE: the open (the fh) first, then a node FileObject of the same file.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <optional>
 
 #include "transport/inproc/client.h"
@@ -16,6 +17,14 @@ using detail::FileRef;
 using detail::OverlappedAccess;
 
 namespace {
+
+// A query or set of the file position takes the lock synchronous I/O moves the position
+// under (NT's file object lock), so that it never meets a ReadFile or WriteFile halfway.
+std::unique_lock<std::mutex> LockPositionFor(const FileRef& ref,
+                                             FileInformationClass informationClass) {
+  if (informationClass != FileInformationClass::FilePositionInformation) return {};
+  return std::unique_lock(ref.file->syncIoMutex);
+}
 
 // The access a handle needs for a set-information class (as NtSetInformationFile checks).
 uint32_t AccessForSet(FileInformationClass informationClass, const void* buffer) {
@@ -81,7 +90,9 @@ bool Client::QueryInformation(const FileRef& ref, FileInformationClass informati
   IoStackLocation* location = detail::StartRequest(sync.op, ref.file, IrpMajor::QueryInformation);
   location->parameters.queryFile = QueryInformationParameters{length, informationClass};
   std::byte* system = AttachInformationBuffer(sync.op, buffer, length, true);
+  std::unique_lock<std::mutex> serial = LockPositionFor(ref, informationClass);
   NtStatus status = detail::SendAndWait(sync.op);
+  if (serial.owns_lock()) serial.unlock();
   if (!NtError(status)) std::memcpy(buffer, system, length);
   return Result(status);
 }
@@ -95,7 +106,9 @@ bool Client::SetInformation(const FileRef& ref, FileInformationClass information
   IoStackLocation* location = detail::StartRequest(sync.op, ref.file, IrpMajor::SetInformation);
   location->parameters.setFile = SetInformationParameters{length, informationClass};
   AttachInformationBuffer(sync.op, buffer, length, false);
+  std::unique_lock<std::mutex> serial = LockPositionFor(ref, informationClass);
   NtStatus status = detail::SendAndWait(sync.op);
+  if (serial.owns_lock()) serial.unlock();
   bool rename = informationClass == FileInformationClass::FileRenameInformation ||
                 informationClass == FileInformationClass::FileRenameInformationEx;
   if (rename && status == NtStatus::ObjectNameCollision) {

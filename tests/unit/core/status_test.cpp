@@ -53,10 +53,22 @@ struct HostErrno {
   uint32_t win32;
 };
 constexpr HostErrno kHostErrnos[] = {
-    {EDQUOT, NtStatus::DiskQuotaExceeded, 1295}, {ETXTBSY, NtStatus::UserMappedFile, 1224},
-    {ESTALE, NtStatus::FileInvalid, 1006},       {EOVERFLOW, NtStatus::IntegerOverflow, 534},
-    {ENFILE, NtStatus::FileTableOverflow, 4},    {EILSEQ, NtStatus::UnmappableCharacter, 1113},
-    {EUCLEAN, NtStatus::FileCorruptError, 1392}, {EBADMSG, NtStatus::CrcError, 23},
+    {EDQUOT, NtStatus::DiskQuotaExceeded, 1295},
+    {ETXTBSY, NtStatus::UserMappedFile, 1224},
+    {ESTALE, NtStatus::FileInvalid, 1006},
+    {EOVERFLOW, NtStatus::IntegerOverflow, 534},
+    {ENFILE, NtStatus::FileTableOverflow, 4},
+    {EILSEQ, NtStatus::UnmappableCharacter, 1113},
+    {EUCLEAN, NtStatus::FileCorruptError, 1392},
+    {EBADMSG, NtStatus::CrcError, 23},
+    {ENOMEDIUM, NtStatus::NoMediaInDevice, 21},
+    {EMEDIUMTYPE, NtStatus::UnrecognizedMedia, 1785},
+    {ENOKEY, NtStatus::NoUserKeys, 6006},
+    {EREMOTEIO, NtStatus::UnexpectedNetworkError, 59},
+    {EPROTO, NtStatus::InvalidNetworkResponse, 58},
+    {ENOLINK, NtStatus::ConnectionDisconnected, 64},
+    {ECONNRESET, NtStatus::ConnectionReset, 64},
+    {ECONNABORTED, NtStatus::ConnectionAborted, 1236},
 };
 
 TEST(StatusTable, HostErrnosMapToTheirOwnStatusAndBack) {
@@ -74,6 +86,10 @@ TEST(StatusTable, NamesOfTheHostErrnoRows) {
   EXPECT_EQ(StatusName(NtStatus::UserMappedFile), "STATUS_USER_MAPPED_FILE");
   EXPECT_EQ(StatusName(NtStatus::FileInvalid), "STATUS_FILE_INVALID");
   EXPECT_EQ(StatusName(NtStatus::UnmappableCharacter), "STATUS_UNMAPPABLE_CHARACTER");
+  EXPECT_EQ(StatusName(NtStatus::NoMediaInDevice), "STATUS_NO_MEDIA_IN_DEVICE");
+  EXPECT_EQ(StatusName(NtStatus::NoUserKeys), "STATUS_NO_USER_KEYS");
+  EXPECT_EQ(StatusName(NtStatus::UnexpectedNetworkError), "STATUS_UNEXPECTED_NETWORK_ERROR");
+  EXPECT_EQ(StatusName(NtStatus::ConnectionDisconnected), "STATUS_CONNECTION_DISCONNECTED");
 }
 
 TEST(StatusTable, UnknownErrnoBecomesUnsuccessful) {

@@ -2,43 +2,24 @@
 // checks before the mini's CopyRange runs, and what it passes on.
 #include "core/fsctl.h"
 #include "fsclass_harness.h"
+#include "support/copy_range_irp.h"
 
 namespace irpfs::fsclass::testing {
 namespace {
 
 using D = CreateDisposition;
 
-// Sends FSCTL_IRPFS_COPY_RANGE to `dst` naming `src`; *copied = information.
-NtStatus SendCopy(DeviceObject* volume, FileObject* dst, const CopyRangeInput& in,
-                  uint64_t* copied = nullptr, uint32_t code = fsctl::kIrpfsCopyRange,
-                  uint32_t inputLength = sizeof(CopyRangeInput)) {
-  uint64_t info = 777;
-  NtStatus s = SendIrp(
-      volume, dst, IrpMajor::FileSystemControl, minor::kUserFsRequest, 0,
-      [&](IoStackLocation* sl) {
-        sl->parameters.fileSystemControl.fsControlCode = code;
-        sl->parameters.fileSystemControl.inputBufferLength = inputLength;
-        sl->parameters.fileSystemControl.outputBufferLength = 0;
-        sl->parameters.fileSystemControl.type3InputBuffer = &in;
-      },
-      nullptr, &info);
-  if (copied) *copied = info;
-  return s;
-}
+using test_volume::CopyRangeSend;
+using test_volume::SendCopyRange;
 
 CopyRangeInput Range(FileObject* src, uint64_t from, uint64_t to, uint64_t length) {
-  CopyRangeInput in;
-  in.sourceFileObject = src;
-  in.sourceOffset = from;
-  in.targetOffset = to;
-  in.length = length;
-  return in;
+  return test_volume::CopyRangeOf(src, from, to, length);
 }
 
 class CopyRangeTest : public FsClassTest {
  protected:
   NtStatus Copy(FileObject* dst, const CopyRangeInput& in, uint64_t* copied = nullptr) {
-    return SendCopy(volume_, dst, in, copied);
+    return SendCopyRange(volume_, dst, in, copied);
   }
 };
 
@@ -131,15 +112,15 @@ TEST_F(CopyRangeTest, BadInputAndBadSourcesAreRefused) {
   FileObject* src = MakeFile("/src", "abc");
   FileObject* dst = MakeFile("/dst");
   CopyRangeInput in = Range(src, 0, 0, 3);
-  EXPECT_EQ(SendCopy(volume_, dst, in, nullptr, fsctl::kIrpfsCopyRange, sizeof in - 8),
+  EXPECT_EQ(SendCopyRange(volume_, dst, in, nullptr, {.inputLength = sizeof in - 8}),
             NtStatus::InvalidParameter);
-  EXPECT_EQ(SendCopy(volume_, dst, in, nullptr, fsctl::kIrpfsCopyRange + 4),
+  EXPECT_EQ(SendCopyRange(volume_, dst, in, nullptr, {.code = fsctl::kIrpfsCopyRange + 4}),
             NtStatus::InvalidDeviceRequest);
   // Other FSCTLs, also the volume ones that come without a file object.
   EXPECT_EQ(SendIrp(volume_, nullptr, IrpMajor::FileSystemControl, minor::kMountVolume, 0, nullptr),
             NtStatus::InvalidDeviceRequest);
   // The copy itself needs the destination's file object.
-  EXPECT_EQ(SendCopy(volume_, nullptr, in), NtStatus::InvalidHandle);
+  EXPECT_EQ(SendCopyRange(volume_, nullptr, in), NtStatus::InvalidHandle);
   in.flags = 1;
   EXPECT_EQ(Copy(dst, in), NtStatus::InvalidParameter);
   EXPECT_EQ(Copy(dst, Range(nullptr, 0, 0, 3)), NtStatus::InvalidHandle);
@@ -185,6 +166,34 @@ TEST_F(CopyRangeTest, AnotherVolumesFileIsNotTheSameDevice) {
   Close(dst);
   Close(foreign.fo);
   FsDeleteVolume(other);
+}
+
+// An interrupt before the copy starts: nothing is copied and the IRP says so.
+TEST_F(CopyRangeTest, AnIrpCancelledBeforehandCopiesNothing) {
+  FileObject* src = MakeFile("/src", "abc");
+  FileObject* dst = MakeFile("/dst", "xyz");
+  uint64_t copied = 9;
+  EXPECT_EQ(SendCopyRange(volume_, dst, Range(src, 0, 0, 3), &copied, {.cancelled = true}),
+            NtStatus::Cancelled);
+  EXPECT_EQ(copied, 0u);
+  EXPECT_EQ(fs_->copyCalls.load(), 0);
+  EXPECT_EQ(fs_->Content("/dst"), "xyz");
+  Close(src);
+  Close(dst);
+}
+
+// An interrupt during the copy: the mini stops between two pieces, and the IRP completes
+// cancelled with the bytes it did copy, which FUSE answers as a short count.
+TEST_F(CopyRangeTest, ACancelHalfwayReportsTheBytesCopied) {
+  fs_->copyPieceThenCancel = 4;
+  FileObject* src = MakeFile("/src", "0123456789");
+  FileObject* dst = MakeFile("/dst", "abcdefghij");
+  uint64_t copied = 0;
+  EXPECT_EQ(Copy(dst, Range(src, 0, 0, 10), &copied), NtStatus::Cancelled);
+  EXPECT_EQ(copied, 4u);
+  EXPECT_EQ(fs_->Content("/dst"), "0123efghij");
+  Close(src);
+  Close(dst);
 }
 
 class MandatoryLockCopyTest : public CopyRangeTest {

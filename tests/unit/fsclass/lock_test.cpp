@@ -5,6 +5,7 @@
 
 #include "fsclass/byte_range_locks.h"
 #include "fsclass_harness.h"
+#include "support/lock_irps.h"
 
 namespace irpfs::fsclass::testing {
 namespace {
@@ -25,12 +26,12 @@ class LockTest : public FsClassTest {
     FsClassTest::TearDown();
   }
 
+  // A record lock whose pid is its owner, so that QueryLock shows which owner conflicts.
+  static test_volume::LockArgs Range(uint64_t offset, uint64_t length, uint64_t owner) {
+    return {LockSpace::kRange, offset, length, owner, static_cast<pid_t>(owner)};
+  }
   static void FillLock(IoStackLocation* sl, uint64_t offset, uint64_t length, uint64_t owner) {
-    auto& p = sl->parameters.lockControl;
-    p.byteOffset = offset;
-    p.length = length;
-    p.owner = owner;
-    p.pid = static_cast<pid_t>(owner);
+    test_volume::FillLock(sl, Range(offset, length, owner));
   }
 
   NtStatus Lock(FileObject* fo, uint64_t offset, uint64_t length, uint64_t owner, uint8_t flags) {
@@ -54,33 +55,18 @@ class LockTest : public FsClassTest {
   // flock(2): the whole file, owned by the open; `owner` is sent to show it is ignored.
   NtStatus Flock(FileObject* fo, uint8_t minor, uint8_t flags, uint64_t owner = 9) {
     return Send(fo, IrpMajor::LockControl, minor, flags, [&](IoStackLocation* sl) {
-      FillLock(sl, 0, 1, owner);
-      sl->parameters.lockControl.space = LockSpace::kFlock;
+      test_volume::FillLock(sl, {LockSpace::kFlock, 0, 1, owner, static_cast<pid_t>(owner)});
     });
   }
 
   // A blocking lock sent without waiting; the IRP completes later (done flag).
   Irp* StartBlockingLock(FileObject* fo, uint64_t offset, uint64_t length, uint64_t owner,
                          NtStatus* dispatched) {
-    Irp* irp = IoAllocateIrp(volume_->stackSize);
-    IoStackLocation* sl = IoGetNextIrpStackLocation(irp);
-    sl->majorFunction = IrpMajor::LockControl;
-    sl->minorFunction = minor::kLock;
-    sl->flags = kExclusive;
-    sl->fileObject = fo;
-    FillLock(sl, offset, length, owner);
-    *dispatched = IoCallDriver(volume_, irp);
-    return irp;
+    return test_volume::StartExclusiveLock(volume_, fo, Range(offset, length, owner), dispatched);
   }
-  static NtStatus Finish(Irp* irp) {
-    irp->done.wait(false);
-    NtStatus s = irp->ioStatus.status;
-    IoFreeIrp(irp);
-    return s;
-  }
+  static NtStatus Finish(Irp* irp) { return test_volume::FinishIrp(irp); }
   static bool StillPending(Irp* irp) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    return !irp->done.load();
+    return test_volume::StillPendingAfter(irp, std::chrono::milliseconds(20));
   }
 
   FileObject* a_ = nullptr;

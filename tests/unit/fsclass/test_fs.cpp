@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/io_manager.h"
+
 namespace irpfs::fsclass::testing {
 
 TestFs::TestFs() {
@@ -167,10 +169,15 @@ NtStatus TestFs::CopyRange(const OperationContext& ctx, NodeRef srcNode, void* s
   std::string from = Find(srcNode.fileId)->data;
   std::string& to = Find(dstNode.fileId)->data;
   *copied = srcOffset >= from.size() ? 0 : std::min<uint64_t>(length, from.size() - srcOffset);
+  uint64_t piece = copyPieceThenCancel.load();
+  bool stopEarly = piece != 0 && piece < *copied;
+  if (stopEarly) *copied = piece;
   if (*copied == 0) return NtStatus::Success;
   if (to.size() < dstOffset + *copied) to.resize(dstOffset + *copied);
   to.replace(dstOffset, *copied, from, srcOffset, *copied);
-  return NtStatus::Success;
+  if (!stopEarly) return NtStatus::Success;
+  IoCancelIrp(ctx.irp);
+  return ctx.Cancelled() ? NtStatus::Cancelled : NtStatus::InternalError;
 }
 
 NtStatus TestFs::GetFileInformation(const OperationContext&, NodeRef node, FileStat* stat) {

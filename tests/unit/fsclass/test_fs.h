@@ -69,6 +69,9 @@ class TestFs : public MiniFileSystem {
   std::atomic<bool> throwOnLookup{false};
   std::atomic<int> copyCalls{0};             // CopyRange calls that reached the mini
   std::atomic<bool> copyUnsupported{false};  // CopyRange answers as the default does
+  // When set, CopyRange copies this many bytes, cancels its IRP (an interrupt arriving)
+  // and stops there, as a mini that checks ctx.Cancelled() between pieces does.
+  std::atomic<uint64_t> copyPieceThenCancel{0};
 
  private:
   struct Node {

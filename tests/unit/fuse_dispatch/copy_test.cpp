@@ -2,12 +2,45 @@
 // destination's FileObject naming the source's, answered in the reply each opcode wants.
 #include <fcntl.h>
 
+#include <atomic>
 #include <string>
 
+#include "core/fsctl.h"
+#include "core/io_manager.h"
 #include "dispatch_harness.h"
 
 namespace irpfs::fuse::testing {
 namespace {
+
+// A filter above memfs that plays a FUSE_INTERRUPT arriving during a copy: with `partial`
+// set it answers the copy itself as a mini stopped halfway (STATUS_CANCELLED and the bytes
+// done), else it sends the copy down already cancelled.
+struct InterruptExtension {
+  DeviceObject* lower = nullptr;
+  std::atomic<uint64_t> partial{0};
+};
+
+NtStatus InterruptPassDown(DeviceObject* device, Irp* irp) {
+  IoSkipCurrentIrpStackLocation(irp);
+  return IoCallDriver(device->Extension<InterruptExtension>()->lower, irp);
+}
+
+NtStatus InterruptCopy(DeviceObject* device, Irp* irp) {
+  const FileSystemControlParameters& p =
+      IoGetCurrentIrpStackLocation(irp)->parameters.fileSystemControl;
+  if (p.fsControlCode == fsctl::kIrpfsCopyRange) {
+    uint64_t partial = device->Extension<InterruptExtension>()->partial.load();
+    if (partial > 0) return IoCompleteWith(irp, NtStatus::Cancelled, partial);
+    irp->cancel.store(true);
+  }
+  return InterruptPassDown(device, irp);
+}
+
+NtStatus InterruptEntry(DriverObject* driver, std::string_view) {
+  for (DispatchRoutine& routine : driver->majorFunction) routine = &InterruptPassDown;
+  driver->majorFunction[static_cast<int>(IrpMajor::FileSystemControl)] = &InterruptCopy;
+  return NtStatus::Success;
+}
 
 class CopyDispatchTest : public DispatchTest {
  protected:
@@ -78,6 +111,59 @@ TEST_F(CopyDispatchTest, RefusalsBecomeTheirErrnos) {
   EXPECT_EQ(Read(file, fh, 0, 100).Text(), "01234567890123456789");
   for (uint64_t handle : {fh, ro, wo}) EXPECT_EQ(Release(file, handle).error, 0);
   EXPECT_EQ(dispatcher().handles().OpenCount(), 0u);
+  EXPECT_EQ(dispatcher().OperationsInFlight(), 0u);
+}
+
+class InterruptedCopyTest : public CopyDispatchTest {
+ protected:
+  void SetUp() override {
+    CopyDispatchTest::SetUp();
+    ASSERT_EQ(IoCreateDriver("interrupt", &InterruptEntry, "", &filterDriver_), NtStatus::Success);
+    ASSERT_EQ(IoCreateDevice(filterDriver_, DeviceType::Filter, "interrupt0", 0, &filter_),
+              NtStatus::Success);
+    ext_ = &filter_->CreateExtension<InterruptExtension>();
+    ext_->lower = IoAttachDeviceToDeviceStack(filter_, volume_);
+    ASSERT_NE(ext_->lower, nullptr);
+  }
+  void TearDown() override {
+    dispatcher_.reset();
+    IoDetachDevice(volume_);
+    IoDeleteDevice(filter_);
+    IoUnloadDriver(filterDriver_);
+    CopyDispatchTest::TearDown();
+  }
+
+  DriverObject* filterDriver_ = nullptr;
+  DeviceObject* filter_ = nullptr;
+  InterruptExtension* ext_ = nullptr;
+};
+
+TEST_F(InterruptedCopyTest, NothingCopiedIsEintr) {
+  uint64_t src, srcFh, dst, dstFh;
+  MustCreate(kRootId, "src", &src, &srcFh);
+  MustCreate(kRootId, "dst", &dst, &dstFh);
+  ASSERT_EQ(Write(src, srcFh, 0, "hello").error, 0);
+  EXPECT_EQ(Copy(src, srcFh, 0, dst, dstFh, 0, 5, false).error, EINTR);
+  EXPECT_EQ(Copy(src, srcFh, 0, dst, dstFh, 0, 5, true).error, EINTR);
+  EXPECT_EQ(Read(dst, dstFh, 0, 100).Text(), "");
+  EXPECT_EQ(Release(src, srcFh).error, 0);
+  EXPECT_EQ(Release(dst, dstFh).error, 0);
+  EXPECT_EQ(dispatcher().OperationsInFlight(), 0u);
+}
+
+TEST_F(InterruptedCopyTest, APartialCopyIsAShortCount) {
+  uint64_t src, srcFh, dst, dstFh;
+  MustCreate(kRootId, "src", &src, &srcFh);
+  MustCreate(kRootId, "dst", &dst, &dstFh);
+  ext_->partial = 3;
+  Answer narrow = Copy(src, srcFh, 0, dst, dstFh, 0, 5, false);
+  ASSERT_EQ(narrow.error, 0);
+  EXPECT_EQ(narrow.As<fuse_write_out>().size, 3u);
+  Answer wide = Copy(src, srcFh, 0, dst, dstFh, 0, 5, true);
+  ASSERT_EQ(wide.error, 0);
+  EXPECT_EQ(wide.As<fuse_copy_file_range_out>().bytes_copied, 3u);
+  EXPECT_EQ(Release(src, srcFh).error, 0);
+  EXPECT_EQ(Release(dst, dstFh).error, 0);
   EXPECT_EQ(dispatcher().OperationsInFlight(), 0u);
 }
 

@@ -109,53 +109,90 @@ TEST_F(UringMountTest, ServesFilesThroughTheRings) {
 
 void IgnoreSignal(int) {}
 
+struct flock WholeFileLock(short type) {
+  struct flock lock {};
+  lock.l_type = type;
+  lock.l_whence = SEEK_SET;
+  return lock;
+}
+
+// Two opens of one file: the holder keeps a whole-file OFD write lock, and a thread asks for
+// the same lock on the waiter (F_OFD_SETLKW), which the dispatcher pends.
+class LockContest {
+ public:
+  ~LockContest() {
+    Join();
+    if (waiter_ >= 0) close(waiter_);
+    if (holder_ >= 0) close(holder_);
+  }
+
+  void Open(const std::string& path) {
+    holder_ = open(path.c_str(), O_CREAT | O_RDWR, 0644);
+    ASSERT_GE(holder_, 0);
+    waiter_ = open(path.c_str(), O_RDWR);
+    ASSERT_GE(waiter_, 0);
+    struct flock lock = WholeFileLock(F_WRLCK);
+    ASSERT_EQ(fcntl(holder_, F_OFD_SETLK, &lock), 0) << std::strerror(errno);
+  }
+  void StartWaiting() {
+    thread_ = std::thread([this] {
+      waitingThread_.store(pthread_self());
+      struct flock wanted = WholeFileLock(F_WRLCK);
+      int rc = fcntl(waiter_, F_OFD_SETLKW, &wanted);
+      result_.set_value(rc == 0 ? 0 : errno);
+    });
+  }
+  // Whether the wait ended within `timeout`.
+  bool Ended(std::chrono::milliseconds timeout) {
+    return done_.wait_for(timeout) == std::future_status::ready;
+  }
+  // Lets a waiter that still waits through, so that the test can end, and joins it.
+  void Join() {
+    if (!thread_.joinable()) return;
+    if (!Ended(std::chrono::milliseconds(0))) {
+      struct flock unlock = WholeFileLock(F_UNLCK);
+      fcntl(holder_, F_OFD_SETLK, &unlock);
+    }
+    thread_.join();
+  }
+  // 0 when the waiter got the lock, else the errno of its wait. After Join.
+  int Result() { return done_.get(); }
+  int holder() const { return holder_; }
+  pthread_t waitingThread() const { return waitingThread_.load(); }
+
+ private:
+  int holder_ = -1;
+  int waiter_ = -1;
+  std::atomic<pthread_t> waitingThread_{};
+  std::promise<int> result_;
+  std::future<int> done_ = result_.get_future();
+  std::thread thread_;
+};
+
 TEST_F(UringMountTest, PendedLockIsInterrupted) {
   MountUring();
   ASSERT_TRUE(fs_.channel().UringActive()) << fs_.channel().uringFallbackReason();
-  const std::string path = fs_.Path("locked");
-  int holder = open(path.c_str(), O_CREAT | O_RDWR, 0644);
-  ASSERT_GE(holder, 0);
-  int waiter = open(path.c_str(), O_RDWR);
-  ASSERT_GE(waiter, 0);
-  struct flock lock {};
-  lock.l_type = F_WRLCK;
-  lock.l_whence = SEEK_SET;
-  ASSERT_EQ(fcntl(holder, F_OFD_SETLK, &lock), 0) << std::strerror(errno);
+  LockContest contest;
+  ASSERT_NO_FATAL_FAILURE(contest.Open(fs_.Path("locked")));
 
   struct sigaction action {};
   action.sa_handler = &IgnoreSignal;  // no SA_RESTART: the wait must end with EINTR
   struct sigaction previous {};
   ASSERT_EQ(sigaction(SIGUSR1, &action, &previous), 0);
 
-  std::atomic<pthread_t> waitingThread{};
-  std::promise<int> result;
-  std::future<int> done = result.get_future();
-  std::thread waiterThread([&] {
-    waitingThread.store(pthread_self());
-    struct flock wanted {};
-    wanted.l_type = F_WRLCK;
-    wanted.l_whence = SEEK_SET;
-    int rc = fcntl(waiter, F_OFD_SETLKW, &wanted);
-    result.set_value(rc == 0 ? 0 : errno);
-  });
+  contest.StartWaiting();
   // Pended in the dispatcher: nothing comes back while the holder keeps the lock.
-  EXPECT_EQ(done.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
-  pthread_kill(waitingThread.load(), SIGUSR1);
-  bool interrupted = done.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
-  if (!interrupted) {
-    lock.l_type = F_UNLCK;
-    fcntl(holder, F_OFD_SETLK, &lock);  // let the waiter finish so the test can end
-  }
-  waiterThread.join();
+  EXPECT_FALSE(contest.Ended(std::chrono::milliseconds(300)));
+  pthread_kill(contest.waitingThread(), SIGUSR1);
+  bool interrupted = contest.Ended(std::chrono::seconds(5));
+  contest.Join();
   sigaction(SIGUSR1, &previous, nullptr);
   ASSERT_TRUE(interrupted) << "the pended lock was not interrupted";
-  EXPECT_EQ(done.get(), EINTR);
+  EXPECT_EQ(contest.Result(), EINTR);
 
   // The ring still serves after the interruption.
   struct stat st {};
-  EXPECT_EQ(fstat(holder, &st), 0);
-  close(waiter);
-  close(holder);
+  EXPECT_EQ(fstat(contest.holder(), &st), 0);
 }
 
 bool FusectlMounted() {
@@ -174,37 +211,16 @@ TEST_F(UringMountTest, UnmountWithAPendedRequestEndsCleanly) {
   if (!FusectlMounted()) GTEST_SKIP() << "fusectl is not mounted: connections cannot be aborted";
   MountUring(/*enableKernelUring=*/true, std::chrono::milliseconds(300));
   ASSERT_TRUE(fs_.channel().UringActive()) << fs_.channel().uringFallbackReason();
-  const std::string path = fs_.Path("held");
-  int holder = open(path.c_str(), O_CREAT | O_RDWR, 0644);
-  ASSERT_GE(holder, 0);
-  int waiter = open(path.c_str(), O_RDWR);
-  ASSERT_GE(waiter, 0);
-  struct flock lock {};
-  lock.l_type = F_WRLCK;
-  lock.l_whence = SEEK_SET;
-  ASSERT_EQ(fcntl(holder, F_OFD_SETLK, &lock), 0) << std::strerror(errno);
-  std::promise<int> result;
-  std::future<int> done = result.get_future();
-  std::thread waiterThread([&] {
-    struct flock wanted {};
-    wanted.l_type = F_WRLCK;
-    wanted.l_whence = SEEK_SET;
-    int rc = fcntl(waiter, F_OFD_SETLKW, &wanted);
-    result.set_value(rc == 0 ? 0 : errno);
-  });
-  EXPECT_EQ(done.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  LockContest contest;
+  ASSERT_NO_FATAL_FAILURE(contest.Open(fs_.Path("held")));
+  contest.StartWaiting();
+  EXPECT_FALSE(contest.Ended(std::chrono::milliseconds(200)));
   fs_.mount().Unmount();  // busy (open files): lazy unmount, then abort
   EXPECT_TRUE(fs_.mount().Ended());
-  bool finished = done.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
-  if (!finished) {
-    lock.l_type = F_UNLCK;
-    fcntl(holder, F_OFD_SETLK, &lock);
-  }
-  waiterThread.join();
+  bool finished = contest.Ended(std::chrono::seconds(5));
+  contest.Join();
   ASSERT_TRUE(finished) << "the pended lock outlived the connection";
-  EXPECT_NE(done.get(), 0);  // the aborted connection fails the wait
-  close(waiter);
-  close(holder);
+  EXPECT_NE(contest.Result(), 0);  // the aborted connection fails the wait
 }
 
 TEST_F(UringMountTest, FallsBackToDevFuseWhenTheKernelHasItOff) {

@@ -13,9 +13,7 @@
 namespace irpfs::memfs {
 namespace {
 
-using test_volume::FillStack;
-
-class MemfsIrpTest : public ::testing::Test {
+class MemfsIrpTest : public test_volume::VolumeTest {
  protected:
   void SetUp() override {
     ASSERT_EQ(IoCreateDriver("memfs", MemfsDriverEntry, "capacity=1M", &driver_),
@@ -23,39 +21,25 @@ class MemfsIrpTest : public ::testing::Test {
     ASSERT_EQ(MemfsCreateVolume(driver_, "inodes=100", {}, &volume_), NtStatus::Success);
     fs_ = dynamic_cast<MemFs*>(fsclass::FsGetMiniFileSystem(volume_));
     ASSERT_NE(fs_, nullptr);
+    // IRPs come from uid/gid 1000, a caller that is not root.
+    requestor_ = Requestor{.pid = 0, .uid = 1000, .gid = 1000};
   }
   void TearDown() override {
     fsclass::FsDeleteVolume(volume_);
     IoUnloadDriver(driver_);
   }
 
-  // IRPs come from uid/gid 1000, a caller that is not root.
-  NtStatus Send(FileObject* fo, IrpMajor major, uint8_t minor, uint8_t flags, const FillStack& fill,
-                void* buffer = nullptr, uint64_t* info = nullptr) {
-    return test_volume::SendIrp(volume_, fo, major, minor, flags, fill, buffer, info,
-                                Requestor{.pid = 0, .uid = 1000, .gid = 1000});
-  }
-
-  // Opens `path` (absolute); on success the file object has one handle.
+  // Opens `path` (absolute) for reading, writing and deleting; on success the file object
+  // has one handle.
   NtStatus Open(const std::string& path, CreateDisposition disposition, uint32_t options,
-                FileObject** out, uint32_t mode = 0) {
-    FileObject* fo = IoCreateFileObject(volume_);
-    fo->fileName = path;
-    NtStatus s = Send(fo, IrpMajor::Create, 0, 0, [&](IoStackLocation* sl) {
-      CreateParameters& p = sl->parameters.create;
-      p.desiredAccess =
-          access::MapGeneric(access::kGenericRead | access::kGenericWrite) | access::kDelete;
-      p.shareAccess = share::kAll;
-      p.disposition = disposition;
-      p.options = options;
-      p.mode = mode;
-    });
-    if (NtSuccess(s)) {
-      ObOpenHandle(fo);
-      *out = fo;
-    }
-    ObDereferenceObject(fo);
-    return s;
+                FileObject** out) {
+    test_volume::Opened opened =
+        Create({.name = path,
+                .access = access::kGenericRead | access::kGenericWrite | access::kDelete,
+                .disposition = disposition,
+                .options = options});
+    if (NtSuccess(opened.status)) *out = opened.fo;
+    return opened.status;
   }
   FileObject* MustOpen(const std::string& path, CreateDisposition disposition,
                        uint32_t options = 0) {
@@ -63,42 +47,15 @@ class MemfsIrpTest : public ::testing::Test {
     EXPECT_EQ(Open(path, disposition, options, &fo), NtStatus::Success) << path;
     return fo;
   }
-  static void Close(FileObject* fo) { ObCloseHandle(fo); }
 
-  NtStatus Write(FileObject* fo, uint64_t offset, std::string data) {
-    return Send(
-        fo, IrpMajor::Write, 0, 0,
-        [&](IoStackLocation* sl) {
-          sl->parameters.write.length = static_cast<uint32_t>(data.size());
-          sl->parameters.write.byteOffset = offset;
-        },
-        data.data());
-  }
   std::string Read(FileObject* fo, uint64_t offset, uint32_t length) {
-    std::string out(length, '\0');
-    uint64_t info = 0;
-    EXPECT_EQ(Send(
-                  fo, IrpMajor::Read, 0, 0,
-                  [&](IoStackLocation* sl) {
-                    sl->parameters.read.length = length;
-                    sl->parameters.read.byteOffset = offset;
-                  },
-                  out.data(), &info),
-              NtStatus::Success);
-    out.resize(info);
+    std::string out;
+    EXPECT_EQ(VolumeTest::Read(fo, offset, length, &out), NtStatus::Success);
     return out;
   }
   FileStat Stat(FileObject* fo) {
     FileStat st;
-    EXPECT_EQ(Send(
-                  fo, IrpMajor::QueryInformation, 0, 0,
-                  [](IoStackLocation* sl) {
-                    sl->parameters.queryFile.length = sizeof(FileStat);
-                    sl->parameters.queryFile.fileInformationClass =
-                        FileInformationClass::FileStatInformation;
-                  },
-                  &st),
-              NtStatus::Success);
+    EXPECT_EQ(QueryInfo(fo, FileInformationClass::FileStatInformation, &st), NtStatus::Success);
     return st;
   }
   std::vector<std::string> List(FileObject* dir) {
@@ -127,8 +84,6 @@ class MemfsIrpTest : public ::testing::Test {
     return names;
   }
 
-  DriverObject* driver_ = nullptr;
-  DeviceObject* volume_ = nullptr;
   MemFs* fs_ = nullptr;
 };
 
@@ -199,28 +154,13 @@ TEST_F(MemfsIrpTest, RenameAndDeleteThroughIrps) {
   ASSERT_EQ(Write(fo, 0, "data"), NtStatus::Success);
   FileRenameInfo rename;
   rename.fileName = "/new";
-  ASSERT_EQ(Send(
-                fo, IrpMajor::SetInformation, 0, 0,
-                [](IoStackLocation* sl) {
-                  sl->parameters.setFile.length = sizeof(FileRenameInfo);
-                  sl->parameters.setFile.fileInformationClass =
-                      FileInformationClass::FileRenameInformation;
-                },
-                &rename),
-            NtStatus::Success);
+  ASSERT_EQ(SetInfo(fo, FileInformationClass::FileRenameInformation, rename), NtStatus::Success);
   FileObject* missing = nullptr;
   EXPECT_EQ(Open("/old", CreateDisposition::Open, 0, &missing), NtStatus::ObjectNameNotFound);
 
   uint64_t inodes = fs_->capacity().usedInodes();
   FileDispositionInfo disposition;
-  ASSERT_EQ(Send(
-                fo, IrpMajor::SetInformation, 0, 0,
-                [](IoStackLocation* sl) {
-                  sl->parameters.setFile.length = sizeof(FileDispositionInfo);
-                  sl->parameters.setFile.fileInformationClass =
-                      FileInformationClass::FileDispositionInformation;
-                },
-                &disposition),
+  ASSERT_EQ(SetInfo(fo, FileInformationClass::FileDispositionInformation, disposition),
             NtStatus::Success);
   Close(fo);  // last handle: the name goes, then the node with the last reference
   EXPECT_EQ(Open("/new", CreateDisposition::Open, 0, &missing), NtStatus::ObjectNameNotFound);
@@ -230,24 +170,18 @@ TEST_F(MemfsIrpTest, RenameAndDeleteThroughIrps) {
 TEST_F(MemfsIrpTest, XattrsThroughIrps) {
   FileObject* fo = MustOpen("/f", CreateDisposition::Create);
   std::string value = "blue";
-  ASSERT_EQ(Send(
-                fo, IrpMajor::SetEa, 0, 0,
-                [&](IoStackLocation* sl) {
-                  sl->parameters.setEa.name = "user.color";
-                  sl->parameters.setEa.length = static_cast<uint32_t>(value.size());
-                  sl->parameters.setEa.flags = ea_flag::kCreate;
-                },
-                value.data()),
-            NtStatus::Success);
-  EXPECT_EQ(Send(
-                fo, IrpMajor::SetEa, 0, 0,
-                [&](IoStackLocation* sl) {
-                  sl->parameters.setEa.name = "user.color";
-                  sl->parameters.setEa.length = static_cast<uint32_t>(value.size());
-                  sl->parameters.setEa.flags = ea_flag::kCreate;
-                },
-                value.data()),
-            NtStatus::ObjectNameCollision);
+  auto createColor = [&] {
+    return Send(
+        fo, IrpMajor::SetEa, 0, 0,
+        [&](IoStackLocation* sl) {
+          sl->parameters.setEa.name = "user.color";
+          sl->parameters.setEa.length = static_cast<uint32_t>(value.size());
+          sl->parameters.setEa.flags = ea_flag::kCreate;
+        },
+        value.data());
+  };
+  ASSERT_EQ(createColor(), NtStatus::Success);
+  EXPECT_EQ(createColor(), NtStatus::ObjectNameCollision);
   char buffer[16];
   uint64_t info = 0;
   ASSERT_EQ(Send(

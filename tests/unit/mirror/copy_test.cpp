@@ -1,5 +1,6 @@
 // FSCTL_IRPFS_COPY_RANGE on the mirror: copy_file_range(2) between the host descriptors,
 // checked on the host files; the class driver's refusals on a real mini.
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,7 +8,9 @@
 #include <random>
 
 #include "core/fsctl.h"
+#include "fsclass/ccb.h"
 #include "mirror_fixture.h"
+#include "support/copy_range_irp.h"
 
 namespace irpfs::mirror::testing {
 namespace {
@@ -24,23 +27,9 @@ std::string RandomBytes(size_t n, unsigned seed) {
 class MirrorCopyTest : public MirrorTest {
  protected:
   NtStatus Copy(FileObject* dst, FileObject* src, uint64_t from, uint64_t to, uint64_t length,
-                uint64_t* copied = nullptr, DeviceObject* volume = nullptr) {
-    CopyRangeInput in;
-    in.sourceFileObject = src;
-    in.sourceOffset = from;
-    in.targetOffset = to;
-    in.length = length;
-    uint64_t info = 777;
-    NtStatus s = Send(
-        dst, IrpMajor::FileSystemControl, minor::kUserFsRequest, 0,
-        [&](IoStackLocation* sl) {
-          sl->parameters.fileSystemControl.fsControlCode = fsctl::kIrpfsCopyRange;
-          sl->parameters.fileSystemControl.inputBufferLength = sizeof in;
-          sl->parameters.fileSystemControl.type3InputBuffer = &in;
-        },
-        nullptr, &info);
-    if (copied) *copied = info;
-    return s;
+                uint64_t* copied = nullptr) {
+    return test_volume::SendCopyRange(volume_, dst, test_volume::CopyRangeOf(src, from, to, length),
+                                      copied, {.requestor = requestor_});
   }
   FileObject* OpenRead(const std::string& name) {
     return MustOpen({.name = name, .access = access::kGenericRead});
@@ -159,6 +148,52 @@ TEST_F(MirrorCopyTest, AcrossHostFileSystemsFallsBackToABuffer) {
   Close(dst);
   EXPECT_EQ(ReadHostFile(sub + "/dst"), data);
   EXPECT_EQ(umount(sub.c_str()), 0);
+}
+
+// A cancelled IRP (FUSE_INTERRUPT) stops the host copy between two copy_file_range(2)
+// pieces: what was copied is reported with STATUS_CANCELLED, the rest stays as it was.
+// Called on the mini directly: the class driver answers an IRP cancelled beforehand
+// itself, and the copy runs on this thread, so the IRP is cancelled before it starts.
+TEST_F(MirrorCopyTest, ACancelledCopyStopsBetweenPieces) {
+  constexpr uint64_t kLength = uint64_t{20} << 20;  // more than one piece (16 MiB)
+  {
+    int fd = open(Host("big").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(pwrite(fd, "head", 4, 0), 4);
+    ASSERT_EQ(pwrite(fd, "tail", 4, kLength - 4), 4);
+    close(fd);
+  }
+  FileObject* src = OpenRead("/big");
+  FileObject* dst = OpenRW("/copy", CreateDisposition::Create);
+  ASSERT_NE(src, nullptr);
+  ASSERT_NE(dst, nullptr);
+  auto openOf = [](FileObject* fo) {
+    return static_cast<fsclass::Ccb*>(fo->fsContext2)->openContext;
+  };
+  Irp* irp = IoAllocateIrp(1);
+  irp->cancel.store(true);
+  fsclass::OperationContext ctx{requestor_, irp};
+  uint64_t copied = 0;
+  EXPECT_EQ(mirror_->CopyRange(ctx, {}, openOf(src), 0, {}, openOf(dst), 0, kLength, &copied),
+            NtStatus::Cancelled);
+  EXPECT_GT(copied, 0u);
+  EXPECT_LE(copied, uint64_t{16} << 20);
+  struct stat st;
+  ASSERT_EQ(lstat(Host("copy").c_str(), &st), 0);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), copied);
+  EXPECT_EQ(ReadHostFile(Host("copy")).substr(0, 4), "head");
+
+  // Not cancelled: the rest, up to the tail.
+  irp->cancel.store(false);
+  uint64_t rest = 0;
+  EXPECT_EQ(mirror_->CopyRange(ctx, {}, openOf(src), copied, {}, openOf(dst), copied,
+                               kLength - copied, &rest),
+            NtStatus::Success);
+  EXPECT_EQ(copied + rest, kLength);
+  EXPECT_EQ(ReadHostFile(Host("copy")).substr(kLength - 4), "tail");
+  IoFreeIrp(irp);
+  Close(src);
+  Close(dst);
 }
 
 TEST_F(MirrorCopyTest, ACopyBySomeoneElseClearsTheSetUidBit) {

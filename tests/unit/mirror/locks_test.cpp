@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "mirror_fixture.h"
+#include "support/lock_irps.h"
 
 namespace irpfs::mirror::testing {
 namespace {
@@ -40,12 +41,7 @@ class MirrorLockTest : public MirrorTest {
 
   static void Fill(IoStackLocation* sl, LockSpace space, uint64_t offset, uint64_t length,
                    uint64_t owner, pid_t pid) {
-    auto& p = sl->parameters.lockControl;
-    p.byteOffset = offset;
-    p.length = length;
-    p.owner = owner;
-    p.pid = pid;
-    p.space = space;
+    test_volume::FillLock(sl, {space, offset, length, owner, pid});
   }
   NtStatus Lock(FileObject* fo, uint64_t offset, uint64_t length, uint64_t owner, uint8_t flags,
                 pid_t pid = 4242) {
@@ -79,25 +75,12 @@ class MirrorLockTest : public MirrorTest {
   // A lock that may block, sent without waiting; the IRP completes later (done flag).
   Irp* StartWait(FileObject* fo, LockSpace space, uint64_t offset, uint64_t length, uint64_t owner,
                  NtStatus* dispatched) {
-    Irp* irp = IoAllocateIrp(volume_->stackSize);
-    IoStackLocation* sl = IoGetNextIrpStackLocation(irp);
-    sl->majorFunction = IrpMajor::LockControl;
-    sl->minorFunction = minor::kLock;
-    sl->flags = kExclusive;
-    sl->fileObject = fo;
-    Fill(sl, space, offset, length, owner, 4242);
-    *dispatched = IoCallDriver(volume_, irp);
-    return irp;
+    return test_volume::StartExclusiveLock(volume_, fo, {space, offset, length, owner, 4242},
+                                           dispatched);
   }
-  static NtStatus Finish(Irp* irp) {
-    irp->done.wait(false);
-    NtStatus s = irp->ioStatus.status;
-    IoFreeIrp(irp);
-    return s;
-  }
+  static NtStatus Finish(Irp* irp) { return test_volume::FinishIrp(irp); }
   static bool StillPending(Irp* irp) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    return !irp->done.load();
+    return test_volume::StillPendingAfter(irp, std::chrono::milliseconds(50));
   }
 
   // The host's own OFD lock on its descriptor: 0 or the errno.
