@@ -45,8 +45,8 @@ class TestFs : public MiniFileSystem {
   NtStatus GetFileInformation(const OperationContext& ctx, NodeRef node, FileStat* stat) override;
   NtStatus SetFileInformation(const OperationContext& ctx, NodeRef node, void* openContext,
                               const FilePosixInfo& info) override;
-  NtStatus FindFiles(const OperationContext& ctx, NodeRef dir, uint64_t afterCookie,
-                     DirectoryFiller& filler) override;
+  NtStatus FindFiles(const OperationContext& ctx, NodeRef dir, void* openContext,
+                     uint64_t afterCookie, DirectoryFiller& filler) override;
   NtStatus GetEa(const OperationContext& ctx, NodeRef node, std::string_view name, void* buffer,
                  uint32_t bufferLength, uint32_t* length) override;
   NtStatus SetEa(const OperationContext& ctx, NodeRef node, std::string_view name,
@@ -54,6 +54,10 @@ class TestFs : public MiniFileSystem {
 
   // What the last FindFiles's filler said of NeedsFullStat (-1: no FindFiles yet).
   std::atomic<int> lastFindNeedsFullStat{-1};
+  // The open context the last Open returned (each open gets its own) and the one the last
+  // FindFiles was given.
+  std::atomic<void*> lastOpenContext{nullptr};
+  std::atomic<void*> lastFindOpenContext{nullptr};
 
   // Test helpers (thread-safe).
   bool Exists(const std::string& path);
@@ -69,6 +73,7 @@ class TestFs : public MiniFileSystem {
   std::atomic<bool> throwOnLookup{false};
   std::atomic<int> copyCalls{0};             // CopyRange calls that reached the mini
   std::atomic<bool> copyUnsupported{false};  // CopyRange answers as the default does
+  std::atomic<uintptr_t> openSerial{0};      // Open's contexts: 1, 2, 3... (never null)
 
  private:
   struct Node {
