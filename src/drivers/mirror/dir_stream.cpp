@@ -25,7 +25,22 @@ void DirStream::Close() {
   cursor_ = end_ = 0;
 }
 
+bool DirStream::BackUpTo(uint64_t cookie) {
+  if (!positioned_ || cookie == 0) return false;
+  for (size_t at = 0; at < cursor_;) {
+    const auto* record = reinterpret_cast<const HostDirent*>(buffer_ + at);
+    at += record->reclen;
+    if (static_cast<uint64_t>(record->off) == cookie) {
+      cursor_ = at;
+      cookie_ = cookie;
+      return true;
+    }
+  }
+  return false;
+}
+
 int DirStream::Seek(uint64_t cookie) {
+  if (BackUpTo(cookie)) return 0;
   ++seeks_;
   cursor_ = end_ = 0;
   if (lseek(fd_, static_cast<off_t>(cookie), SEEK_SET) < 0) {

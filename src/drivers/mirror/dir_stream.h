@@ -6,8 +6,11 @@
 // listing continue from the records the previous one left over: no reopen, no seek, and
 // nothing read twice. A request for any other cookie (rewinddir, seekdir, an NFS-style
 // restart, a kernel that dropped the tail of a reply) seeks and drops the records, as
-// seekdir does. Entries created or removed during a listing therefore behave as for a
-// host process reading the directory through one stream. docs/mirror.md, "Directories".
+// seekdir does (or, for a cookie of a record still in the buffer, by going back to it
+// there: what the seek would read unless the directory changed since the buffer was
+// read, the same window a continuation has). Entries created or removed during a listing therefore
+// behave as for a host process reading the directory through one stream. docs/mirror.md,
+// "Directories".
 //
 // Not thread-safe: the owner locks `mutex` around every use.
 #pragma once
@@ -56,8 +59,10 @@ class DirStream {
   bool ContinuesAt(uint64_t cookie) const {
     return positioned_ && cookie == cookie_ && (cookie != 0 || untouched_);
   }
-  // Positions the stream after `cookie` (0 = the start) and drops the buffered records.
-  // 0 or -errno.
+  // Positions the stream after `cookie` (0 = the start): within the buffer when `cookie`
+  // is that of a record already handed out from it (the kernel asks again for the tail
+  // of a reply its caller had no room for, about once per getdents of the caller), else
+  // by seeking the descriptor and dropping the records. 0 or -errno.
   int Seek(uint64_t cookie);
 
   // The next record, read from the host when none is buffered; null at the end of the
@@ -67,6 +72,10 @@ class DirStream {
   // stream now stands after its cookie (a record skipped, "." or "..", leaves the cookie
   // where it was: resuming there skips it again).
   void Consume(bool reported);
+
+  // Goes back to the record after the one whose cookie is `cookie`, if that record was
+  // read into the buffer and consumed.
+  bool BackUpTo(uint64_t cookie);
 
   // How many getdents64 calls and seeks the stream made (tests see that a continued
   // listing neither seeks nor rereads).

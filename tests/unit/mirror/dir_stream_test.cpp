@@ -154,6 +154,27 @@ TEST_F(DirStreamTest, SeekToAnOlderCookieListsAgainFromThere) {
   CloseDir(d);
 }
 
+// The kernel asks again for the tail of a reply its caller had no room for: a cookie of
+// a record still in the buffer goes back there without a seek or a reread.
+TEST_F(DirStreamTest, ResumingInsideTheBufferNeedsNoSeek) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  MakeFiles("d", 400);
+  DirOpen d = OpenDir("d");
+  std::vector<Listed> first = Next(d, 0, 100);
+  ASSERT_EQ(first.size(), 100u);
+  uint64_t reads = StreamOf(d).reads();
+  std::vector<Listed> again = Next(d, first[59].cookie, 40);
+  ASSERT_EQ(again.size(), 40u);
+  for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i].name, first[60 + i].name);
+  EXPECT_EQ(StreamOf(d).seeks(), 0u);
+  EXPECT_EQ(StreamOf(d).reads(), reads);
+  // And on from there to the end: every entry after the 60th once.
+  std::vector<Listed> rest = ListFrom(d, again.back().cookie, 70);
+  EXPECT_EQ(rest.size(), 400u - 100u);
+  EXPECT_EQ(StreamOf(d).seeks(), 0u);
+  CloseDir(d);
+}
+
 TEST_F(DirStreamTest, RewindStartsOverAndSeesEntriesMadeSince) {
   ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
   std::set<std::string> expected = MakeFiles("d", 300);
