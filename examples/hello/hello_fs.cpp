@@ -48,7 +48,8 @@ NtStatus HelloFileSystem::Read(const fsclass::OperationContext&, fsclass::NodeRe
 }
 
 NtStatus HelloFileSystem::FindFiles(const fsclass::OperationContext& ctx, fsclass::NodeRef dir,
-                                    uint64_t afterCookie, fsclass::DirectoryFiller& filler) {
+                                    void* openContext, uint64_t afterCookie,
+                                    fsclass::DirectoryFiller& filler) {
   if (afterCookie >= 1) return NtStatus::Success;  // one entry, cookie 1
   FileStat stat;
   GetFileInformation(ctx, {kFileId, nullptr}, &stat);

@@ -20,7 +20,7 @@ class HelloFileSystem final : public fsclass::MiniFileSystem {
                               FileStat* stat) override;
   NtStatus Read(const fsclass::OperationContext& ctx, fsclass::NodeRef node, void* openContext,
                 void* buffer, uint32_t length, uint64_t offset, uint32_t* bytesRead) override;
-  NtStatus FindFiles(const fsclass::OperationContext& ctx, fsclass::NodeRef dir,
+  NtStatus FindFiles(const fsclass::OperationContext& ctx, fsclass::NodeRef dir, void* openContext,
                      uint64_t afterCookie, fsclass::DirectoryFiller& filler) override;
 };
 

@@ -89,8 +89,10 @@ NtStatus QueryDirectory(const OpenFile& open, Irp* irp, uint64_t* info) {
   NtStatus s = AddDots(open, ctx, full, after, &packer);
   if (NtSuccess(s) && !packer.stopped()) {
     uint64_t miniAfter = after > kMiniCookieBias ? after - kMiniCookieBias : 0;
-    s = Guarded(
-        [&] { return open.volume->mini().FindFiles(ctx, open.fcb->node, miniAfter, packer); });
+    s = Guarded([&] {
+      return open.volume->mini().FindFiles(ctx, open.fcb->node, open.ccb->openContext, miniAfter,
+                                           packer);
+    });
   }
   cursor.lastCookie = packer.lastCookie();
   if (packer.count() > 0) {

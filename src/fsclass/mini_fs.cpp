@@ -104,7 +104,8 @@ NtStatus MiniFileSystem::SeekData(const OperationContext&, NodeRef, uint32_t, ui
   return kUnsupported;
 }
 
-NtStatus MiniFileSystem::FindFiles(const OperationContext&, NodeRef, uint64_t, DirectoryFiller&) {
+NtStatus MiniFileSystem::FindFiles(const OperationContext&, NodeRef, void*, uint64_t,
+                                   DirectoryFiller&) {
   return kUnsupported;
 }
 

@@ -157,9 +157,13 @@ class MiniFileSystem {
                             uint64_t* offset);
 
   // ---- Directories. Entries after `afterCookie` (0 = from the start, "." and ".." are
-  // the class driver's). Cookies must be stable across concurrent changes.
-  virtual NtStatus FindFiles(const OperationContext& ctx, NodeRef dir, uint64_t afterCookie,
-                             DirectoryFiller& filler);
+  // the class driver's). Cookies must be stable across concurrent changes. openContext is
+  // the enumerating open's (from Open), so a mini may keep a directory stream per open
+  // that the next call continues; calls of one open never overlap (the class driver holds
+  // the open's enumeration lock). It is null for a call on no open (the emptiness probe
+  // before a delete), which must not disturb any open's stream.
+  virtual NtStatus FindFiles(const OperationContext& ctx, NodeRef dir, void* openContext,
+                             uint64_t afterCookie, DirectoryFiller& filler);
 
   // ---- Extended attributes.
   virtual NtStatus GetEa(const OperationContext& ctx, NodeRef node, std::string_view name,

@@ -98,7 +98,7 @@ NtStatus SetDisposition(const OpenFile& open, const OperationContext& ctx, uint3
   }
   if (fcb->IsDirectory()) {
     FirstEntryProbe probe;
-    s = Guarded([&] { return volume.mini().FindFiles(ctx, fcb->node, 0, probe); });
+    s = Guarded([&] { return volume.mini().FindFiles(ctx, fcb->node, nullptr, 0, probe); });
     if (NtSuccess(s) && probe.found) return NtStatus::DirectoryNotEmpty;
   }
   s = Guarded([&] { return volume.mini().CanRemove(ctx, parent->node, name, fcb->node); });

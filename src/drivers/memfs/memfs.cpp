@@ -290,7 +290,7 @@ NtStatus MemFs::ReadLink(const OperationContext&, NodeRef nodeRef, char* buffer,
   return bufferLength < target.size() ? NtStatus::BufferOverflow : NtStatus::Success;
 }
 
-NtStatus MemFs::FindFiles(const OperationContext&, NodeRef dirRef, uint64_t afterCookie,
+NtStatus MemFs::FindFiles(const OperationContext&, NodeRef dirRef, void*, uint64_t afterCookie,
                           fsclass::DirectoryFiller& filler) {
   Node* dir = NodeOf(dirRef);
   if (!dir->directory) return NtStatus::NotADirectory;

@@ -82,7 +82,7 @@ class MemFs final : public fsclass::MiniFileSystem {
                      uint64_t srcOffset, fsclass::NodeRef dstNode, void* dstOpen,
                      uint64_t dstOffset, uint64_t length, uint64_t* copied) override;
 
-  NtStatus FindFiles(const fsclass::OperationContext& ctx, fsclass::NodeRef dir,
+  NtStatus FindFiles(const fsclass::OperationContext& ctx, fsclass::NodeRef dir, void* openContext,
                      uint64_t afterCookie, fsclass::DirectoryFiller& filler) override;
 
   NtStatus GetEa(const fsclass::OperationContext& ctx, fsclass::NodeRef node, std::string_view name,

@@ -14,7 +14,8 @@
 // (open_file.h), reopened from one of the node's parent descriptors and names with openat2
 // and checked against the node's (dev, ino); only a file no name leads to any more is
 // reopened through its /proc/self/fd link (mirror_data.cpp says why). The descriptor is
-// closed at CLEANUP. Other opens carry no descriptor.
+// closed at CLEANUP. A directory opened for listing gets a directory stream instead
+// (dir_stream.h), which its enumerations continue. Other opens carry no descriptor.
 //
 // Threads: every callback may run on any thread at once. Node names are guarded per node
 // (node.h); the node table's and the device index's mutexes are leaves.
@@ -108,7 +109,7 @@ class MirrorFs final : public fsclass::MiniFileSystem {
                      uint64_t srcOffset, fsclass::NodeRef dstNode, void* dstOpen,
                      uint64_t dstOffset, uint64_t length, uint64_t* copied) override;
 
-  NtStatus FindFiles(const fsclass::OperationContext& ctx, fsclass::NodeRef dir,
+  NtStatus FindFiles(const fsclass::OperationContext& ctx, fsclass::NodeRef dir, void* openContext,
                      uint64_t afterCookie, fsclass::DirectoryFiller& filler) override;
 
   NtStatus GetEa(const fsclass::OperationContext& ctx, fsclass::NodeRef node, std::string_view name,
@@ -139,6 +140,10 @@ class MirrorFs final : public fsclass::MiniFileSystem {
   NtStatus AdoptNode(int fd, Node* dir, std::string_view name, Node** out);
   // Opens `name` in `dir` as a node.
   NtStatus LookupNode(Node* dir, std::string_view name, Node** out);
+  // mirror_dir.cpp: hands `filler` the entries after `afterCookie` from `stream`, opening
+  // the directory into it first when it has no descriptor yet.
+  NtStatus ReadDirectory(Node* dir, DirStream& stream, uint64_t afterCookie,
+                         fsclass::DirectoryFiller& filler);
   // Opens the node for I/O with `flags` (no O_CREAT): by its parent and name, checked
   // against its inode; a directory without a name through ".". -errno on failure.
   int Reopen(Node* node, int flags);

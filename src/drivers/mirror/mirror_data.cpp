@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 
 #include "drivers/mirror/host_calls.h"
@@ -109,12 +110,18 @@ NtStatus MirrorFs::Open(const OperationContext& ctx, NodeRef nodeRef, uint32_t g
   IdentityScope identity(identity_, ctx.requestor);
   if (!identity.ok()) return NtStatus::AccessDenied;
   if (!node->isRegular()) {
-    // Only regular files get a descriptor of their own: directories are read through a
-    // fresh one per enumeration, and opening a FIFO or a device here would act on it. The
-    // host still decides whether the caller may open it.
+    // Only regular files get a descriptor here: opening a FIFO or a device would act on
+    // it, and a directory's stream opens its descriptor at the first enumeration (many
+    // directory opens never list). The host still decides whether the caller may open it.
     int mode = (read ? R_OK : 0) | (write ? W_OK : 0);
     if (faccessat(node->fd, "", mode, AT_EACCESS | AT_EMPTY_PATH) != 0)
       return host::HostStatus(errno);
+    if (read && node->isDirectory()) {
+      auto* open = new OpenFile;
+      open->accessMode = O_RDONLY;
+      open->directory = std::make_unique<DirStream>();
+      *openContext = open;
+    }
     return NtStatus::Success;
   }
   int flags = read && write ? O_RDWR : write ? O_WRONLY : O_RDONLY;
@@ -153,6 +160,7 @@ NtStatus MirrorFs::GetBackingDescriptor(const OperationContext&, NodeRef, void* 
   if (openContext == nullptr) return NtStatus::InvalidHandle;
   OpenFileUse open(openContext);
   if (!open.ok()) return NtStatus::FileClosed;
+  if (open->fd < 0) return NtStatus::InvalidHandle;  // a directory's open
   *fd = open->fd;
   return NtStatus::Success;
 }

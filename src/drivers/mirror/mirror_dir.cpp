@@ -1,19 +1,19 @@
-// Directory enumeration: getdents64 on a fresh descriptor of the directory, resuming at the
-// host's own d_off cookies (stable while the directory changes, as the class driver
-// requires). When the filler needs full attributes (FileFullDirectoryInformation, FUSE
-// readdirplus) each entry gets a statx so no further lookups are needed; otherwise
-// (plain READDIR) d_ino and d_type answer, and only directories and entries of unknown
-// type are statted (see NeedsStatx).
+// Directory enumeration: getdents64 on a host directory stream (dir_stream.h), resuming
+// at the host's own d_off cookies (stable while the directory changes, as the class
+// driver requires). An open's enumerations share the open's stream, so a listing reads
+// the directory once from start to end; a call without an open reads through a fresh
+// descriptor seeked to its cookie. When the filler needs full attributes
+// (FileFullDirectoryInformation, FUSE readdirplus) each entry gets a statx so no further
+// lookups are needed; otherwise (plain READDIR) d_ino and d_type answer, and only
+// directories and entries of unknown type are statted (see NeedsStatx).
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
+#include <mutex>
 
+#include "drivers/mirror/dir_stream.h"
 #include "drivers/mirror/host_calls.h"
 #include "drivers/mirror/mirror.h"
 
@@ -24,17 +24,8 @@ using fsclass::OperationContext;
 
 namespace {
 
-// The record getdents64 fills (struct linux_dirent64; glibc declares no such type).
-struct HostDirent {
-  uint64_t ino;
-  int64_t off;
-  uint16_t reclen;
-  uint8_t type;
-  char name[1];
-};
-
-// One buffer per thread: enumeration allocates nothing once warm.
-alignas(8) thread_local char direntBuffer[32 * 1024];
+// The buffer of enumerations without an open: allocates nothing once warm.
+alignas(8) thread_local char oneOffBuffer[DirStream::kBufferSize];
 
 bool IsDotOrDotDot(const char* name) {
   return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
@@ -51,52 +42,58 @@ bool NeedsStatx(bool fullStat, uint8_t type) {
 
 }  // namespace
 
-NtStatus MirrorFs::FindFiles(const OperationContext& ctx, NodeRef dirRef, uint64_t afterCookie,
-                             fsclass::DirectoryFiller& filler) {
+NtStatus MirrorFs::FindFiles(const OperationContext& ctx, NodeRef dirRef, void* openContext,
+                             uint64_t afterCookie, fsclass::DirectoryFiller& filler) {
   Node* dir = NodeOf(dirRef);
   if (!dir->isDirectory()) return NtStatus::NotADirectory;
   IdentityScope identity(identity_, ctx.requestor);
   if (!identity.ok()) return NtStatus::AccessDenied;
-  int fd = Reopen(dir, O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return host::HostStatus(-fd);
-  if (afterCookie != 0 && lseek(fd, static_cast<off_t>(afterCookie), SEEK_SET) < 0) {
-    int err = errno;
-    close(fd);
-    return host::HostStatus(err);
+  auto* open = static_cast<OpenFile*>(openContext);
+  DirStream* stream = open != nullptr ? open->directory.get() : nullptr;
+  if (stream != nullptr) {
+    std::lock_guard lock(stream->mutex);
+    // After CLEANUP the open keeps no descriptor; a straggler reads as without an open.
+    if (!stream->closed()) {
+      return ReadDirectory(dir, *stream, afterCookie, filler);
+    }
+  }
+  DirStream oneOff(oneOffBuffer, sizeof oneOffBuffer);
+  return ReadDirectory(dir, oneOff, afterCookie, filler);
+}
+
+NtStatus MirrorFs::ReadDirectory(Node* dir, DirStream& stream, uint64_t afterCookie,
+                                 fsclass::DirectoryFiller& filler) {
+  if (!stream.open()) {
+    // Opened at the first enumeration, as the caller making it: the host checks that
+    // caller's permission to read the directory, as it did before there were streams.
+    int fd = Reopen(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return host::HostStatus(-fd);
+    stream.Adopt(fd);
+  }
+  if (!stream.ContinuesAt(afterCookie)) {
+    if (int r = stream.Seek(afterCookie); r < 0) return host::HostStatus(-r);
   }
   bool fullStat = filler.NeedsFullStat();
-  NtStatus status = NtStatus::Success;
-  for (;;) {
-    long n = syscall(SYS_getdents64, fd, direntBuffer, sizeof direntBuffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      status = host::HostStatus(errno);
-      break;
+  int error = 0;
+  while (const HostDirent* entry = stream.Peek(&error)) {
+    if (IsDotOrDotDot(entry->name)) {
+      stream.Consume(false);
+      continue;
     }
-    if (n == 0) break;
-    bool full = false;
-    for (long at = 0; at < n;) {
-      auto* entry = reinterpret_cast<HostDirent*>(direntBuffer + at);
-      at += entry->reclen;
-      if (IsDotOrDotDot(entry->name)) continue;
-      FileStat stat;
-      struct statx stx;
-      if (NeedsStatx(fullStat, entry->type) && host::StatAt(fd, entry->name, &stx) == 0) {
-        FillStat(stx, &stat);
-      } else {
-        // Not needed, gone since, or not searchable by the caller: what the entry says.
-        stat.fileId = FileIdOf(dir->dev, entry->ino);
-        stat.mode = DTTOIF(entry->type);
-      }
-      if (!filler.Add(entry->name, static_cast<uint64_t>(entry->off), stat)) {
-        full = true;
-        break;
-      }
+    FileStat stat;
+    struct statx stx;
+    if (NeedsStatx(fullStat, entry->type) && host::StatAt(stream.fd(), entry->name, &stx) == 0) {
+      FillStat(stx, &stat);
+    } else {
+      // Not needed, gone since, or not searchable by the caller: what the entry says.
+      stat.fileId = FileIdOf(dir->dev, entry->ino);
+      stat.mode = DTTOIF(entry->type);
     }
-    if (full) break;
+    // A full filler leaves the entry buffered: the next call starts with it.
+    if (!filler.Add(entry->name, static_cast<uint64_t>(entry->off), stat)) break;
+    stream.Consume(true);
   }
-  close(fd);
-  return status;
+  return error == 0 ? NtStatus::Success : host::HostStatus(error);
 }
 
 }  // namespace irpfs::mirror

@@ -230,7 +230,7 @@ void MirrorFs::CleanupLocks(void* openContext) {
   // Explicitly, because another reference to the description (a passthrough backing file)
   // would keep them otherwise.
   OpenFileUse open(openContext);
-  if (open.ok()) FlockCall(open->fd, LOCK_UN);
+  if (open.ok() && open->fd >= 0) FlockCall(open->fd, LOCK_UN);
 }
 
 size_t MirrorFs::PendingLockWaits() {

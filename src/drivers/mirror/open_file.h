@@ -7,28 +7,42 @@
 // So the descriptor is reference counted: the open holds one reference, every operation
 // using the descriptor takes one (OpenFileUse), and whoever drops the last closes it.
 // After CLEANUP no new use starts, so a descriptor number is never used after its close.
+//
+// A directory open for listing has no fd (-1) but a directory stream (dir_stream.h), whose
+// descriptor the stream opens at the first enumeration and CLEANUP closes under the
+// stream's own lock.
 #pragma once
 
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "drivers/mirror/dir_stream.h"
 
 namespace irpfs::mirror {
 
 struct OpenFile {
   int fd = -1;
-  int accessMode = 0;              // O_RDONLY / O_WRONLY / O_RDWR
-  bool direct = false;             // O_DIRECT: unaligned buffers bounce through an aligned one
-  std::atomic<uint32_t> users{1};  // the open itself + operations in flight
+  int accessMode = 0;   // O_RDONLY / O_WRONLY / O_RDWR
+  bool direct = false;  // O_DIRECT: unaligned buffers bounce through an aligned one
+  std::unique_ptr<DirStream> directory;  // a directory open with list access only
+  std::atomic<uint32_t> users{1};        // the open itself + operations in flight
   std::atomic<bool> cleanedUp{false};
 
   void Drop() {
-    if (users.fetch_sub(1, std::memory_order_acq_rel) == 1) close(fd);
+    if (users.fetch_sub(1, std::memory_order_acq_rel) == 1 && fd >= 0) close(fd);
   }
   // Ends the open's own use (CLEANUP); idempotent.
   void Cleanup() {
-    if (!cleanedUp.exchange(true, std::memory_order_acq_rel)) Drop();
+    if (cleanedUp.exchange(true, std::memory_order_acq_rel)) return;
+    if (directory) {
+      std::lock_guard lock(directory->mutex);
+      directory->Close();
+    }
+    Drop();
   }
 };
 

@@ -201,6 +201,31 @@ TEST_F(DirEnumTest, OnlyFullInformationAsksTheMiniForFullStats) {
   EXPECT_EQ(fs_->lastFindNeedsFullStat.load(), 1);
 }
 
+// Each query hands the mini the context of the open it enumerates (a mini keeps its
+// directory stream there); the emptiness probe before a delete belongs to no open and
+// passes none, so it cannot move any open's stream.
+TEST_F(DirEnumTest, FindFilesGetsTheEnumeratingOpensContext) {
+  void* first = fs_->lastOpenContext.load();  // dir_'s, opened last in SetUp
+  FileObject* second = MustOpen({.name = "/d"});
+  ASSERT_NE(second, nullptr);
+  void* other = fs_->lastOpenContext.load();
+  ASSERT_NE(first, other);
+  std::vector<Entry> entries;
+  ASSERT_EQ(Query(&entries, sl::kRestartScan, "", 0, 4096, nullptr, second), NtStatus::Success);
+  EXPECT_EQ(fs_->lastFindOpenContext.load(), other);
+  ASSERT_EQ(Query(&entries, sl::kRestartScan), NtStatus::Success);
+  EXPECT_EQ(fs_->lastFindOpenContext.load(), first);
+  Close(second);
+
+  FileObject* doomed = MustOpen({.name = "/d", .access = access::kDelete});
+  ASSERT_NE(doomed, nullptr);
+  EXPECT_EQ(SetInfo(doomed, FileInformationClass::FileDispositionInformation,
+                    FileDispositionInfo{disposition_flag::kDelete}),
+            NtStatus::DirectoryNotEmpty);
+  EXPECT_EQ(fs_->lastFindOpenContext.load(), nullptr);
+  Close(doomed);
+}
+
 TEST(DirEntryPackerTest, NeedsFullStatFollowsTheInformationClass) {
   alignas(8) std::byte buffer[256];
   DirEntryPacker names(buffer, sizeof buffer, {}, false, false, 0);

@@ -123,7 +123,9 @@ NtStatus TestFs::ReadLink(const OperationContext&, NodeRef node, char* buffer,
 
 NtStatus TestFs::Open(const OperationContext&, NodeRef, uint32_t, uint32_t, void** openContext) {
   if (failOpen) return NtStatus::AccessDenied;
-  *openContext = this;
+  // Opaque to the class driver: a distinct value per open lets tests tell opens apart.
+  *openContext = reinterpret_cast<void*>(++openSerial);
+  lastOpenContext = *openContext;
   ++openCount;
   return NtStatus::Success;
 }
@@ -203,9 +205,10 @@ NtStatus TestFs::SetFileInformation(const OperationContext&, NodeRef node, void*
   return NtStatus::Success;
 }
 
-NtStatus TestFs::FindFiles(const OperationContext&, NodeRef dir, uint64_t afterCookie,
-                           DirectoryFiller& filler) {
+NtStatus TestFs::FindFiles(const OperationContext&, NodeRef dir, void* openContext,
+                           uint64_t afterCookie, DirectoryFiller& filler) {
   lastFindNeedsFullStat = filler.NeedsFullStat() ? 1 : 0;
+  lastFindOpenContext = openContext;
   std::unique_lock lock(mutex_);
   Node* d = Find(dir.fileId);
   for (auto it = d->entries.upper_bound(afterCookie); it != d->entries.end(); ++it) {

@@ -45,8 +45,8 @@ class TestFs : public MiniFileSystem {
   NtStatus GetFileInformation(const OperationContext& ctx, NodeRef node, FileStat* stat) override;
   NtStatus SetFileInformation(const OperationContext& ctx, NodeRef node, void* openContext,
                               const FilePosixInfo& info) override;
-  NtStatus FindFiles(const OperationContext& ctx, NodeRef dir, uint64_t afterCookie,
-                     DirectoryFiller& filler) override;
+  NtStatus FindFiles(const OperationContext& ctx, NodeRef dir, void* openContext,
+                     uint64_t afterCookie, DirectoryFiller& filler) override;
   NtStatus GetEa(const OperationContext& ctx, NodeRef node, std::string_view name, void* buffer,
                  uint32_t bufferLength, uint32_t* length) override;
   NtStatus SetEa(const OperationContext& ctx, NodeRef node, std::string_view name,
@@ -54,6 +54,10 @@ class TestFs : public MiniFileSystem {
 
   // What the last FindFiles's filler said of NeedsFullStat (-1: no FindFiles yet).
   std::atomic<int> lastFindNeedsFullStat{-1};
+  // The open context the last Open returned (each open gets its own) and the one the last
+  // FindFiles was given.
+  std::atomic<void*> lastOpenContext{nullptr};
+  std::atomic<void*> lastFindOpenContext{nullptr};
 
   // Test helpers (thread-safe).
   bool Exists(const std::string& path);
@@ -62,9 +66,10 @@ class TestFs : public MiniFileSystem {
   uint32_t ModeOf(const std::string& path);
   uint32_t UidOf(const std::string& path);
 
-  std::atomic<int64_t> nodeRefs{0};   // Lookup/Create minus Forget
-  std::atomic<int64_t> openCount{0};  // Open minus Close
-  std::atomic<bool> failOpen{false};  // Open fails with STATUS_ACCESS_DENIED
+  std::atomic<int64_t> nodeRefs{0};      // Lookup/Create minus Forget
+  std::atomic<int64_t> openCount{0};     // Open minus Close
+  std::atomic<uintptr_t> openSerial{0};  // Open's contexts: 1, 2, 3... (never null)
+  std::atomic<bool> failOpen{false};     // Open fails with STATUS_ACCESS_DENIED
   std::atomic<bool> throwOnRead{false};
   std::atomic<bool> throwOnLookup{false};
   std::atomic<int> copyCalls{0};             // CopyRange calls that reached the mini

@@ -27,7 +27,7 @@ class Collector final : public fsclass::DirectoryFiller {
 void Walk(memfs::MemFs& fs, const OperationContext& ctx, NodeRef dir, const std::string& path,
           VolumeContent* out) {
   Collector collector;
-  EXPECT_EQ(fs.FindFiles(ctx, dir, 0, collector), NtStatus::Success);
+  EXPECT_EQ(fs.FindFiles(ctx, dir, nullptr, 0, collector), NtStatus::Success);
   for (const Entry& entry : collector.entries) {
     std::string child = path + "/" + entry.name;
     NodeRef node;

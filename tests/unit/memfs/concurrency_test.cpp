@@ -148,7 +148,7 @@ TEST_F(ConcurrencyTest, NamespaceChurnAcrossDirectories) {
   // Empty the directories and check every inode came back.
   for (NodeRef d : dirs) {
     CollectingFiller filler;
-    ASSERT_EQ(fs_->FindFiles(ctx_, d, 0, filler), NtStatus::Success);
+    ASSERT_EQ(fs_->FindFiles(ctx_, d, nullptr, 0, filler), NtStatus::Success);
     for (auto& e : filler.entries) {
       ASSERT_EQ(fs_->Remove(ctx_, d, e.name), NtStatus::Success) << e.name;
     }
@@ -210,7 +210,7 @@ TEST_F(ConcurrencyTest, NestedDirectoryRenamesNeitherDeadlockNorMakeCycles) {
   std::function<void(NodeRef)> check = [&](NodeRef dir) {
     ASSERT_LT(++reached, 10 * kDirs) << "cycle";
     CollectingFiller filler;
-    ASSERT_EQ(fs_->FindFiles(ctx_, dir, 0, filler), NtStatus::Success);
+    ASSERT_EQ(fs_->FindFiles(ctx_, dir, nullptr, 0, filler), NtStatus::Success);
     uint32_t subdirs = 0;
     for (auto& e : filler.entries) {
       if (!S_ISDIR(e.stat.mode)) continue;

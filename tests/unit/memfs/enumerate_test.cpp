@@ -15,7 +15,7 @@ TEST_F(EnumerateTest, ListsEntriesWithStatsInCreationOrder) {
   MakeDir(dir, "a");
   Make(dir, "c", S_IFLNK | 0777, "b");
   CollectingFiller filler;
-  ASSERT_EQ(fs_->FindFiles(ctx_, dir, 0, filler), NtStatus::Success);
+  ASSERT_EQ(fs_->FindFiles(ctx_, dir, nullptr, 0, filler), NtStatus::Success);
   ASSERT_EQ(filler.entries.size(), 3u);
   EXPECT_EQ(filler.entries[0].name, "b");
   EXPECT_TRUE(S_ISREG(filler.entries[0].stat.mode));
@@ -38,8 +38,8 @@ TEST_F(EnumerateTest, NamesOnlyReportsIdsAndTypesWithoutAttributes) {
   Make(dir, "link", S_IFLNK | 0777, "f");
   CollectingFiller full;
   CollectingFiller names(SIZE_MAX, false);
-  ASSERT_EQ(fs_->FindFiles(ctx_, dir, 0, full), NtStatus::Success);
-  ASSERT_EQ(fs_->FindFiles(ctx_, dir, 0, names), NtStatus::Success);
+  ASSERT_EQ(fs_->FindFiles(ctx_, dir, nullptr, 0, full), NtStatus::Success);
+  ASSERT_EQ(fs_->FindFiles(ctx_, dir, nullptr, 0, names), NtStatus::Success);
   ASSERT_EQ(names.entries.size(), 3u);
   ASSERT_EQ(full.entries.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
@@ -62,7 +62,7 @@ TEST_F(EnumerateTest, ResumesAfterACookie) {
   uint64_t cookie = 0;
   for (;;) {
     CollectingFiller filler(7);  // a small buffer: many calls
-    ASSERT_EQ(fs_->FindFiles(ctx_, root(), cookie, filler), NtStatus::Success);
+    ASSERT_EQ(fs_->FindFiles(ctx_, root(), nullptr, cookie, filler), NtStatus::Success);
     if (filler.entries.empty()) break;
     for (auto& e : filler.entries) seen.push_back(e.name);
     cookie = filler.entries.back().cookie;
@@ -74,14 +74,14 @@ TEST_F(EnumerateTest, ResumesAfterACookie) {
 TEST_F(EnumerateTest, CookiesSurviveRemovalOfOtherEntries) {
   for (int i = 0; i < 10; ++i) MakeFile(root(), "f" + std::to_string(i));
   CollectingFiller first(5);
-  ASSERT_EQ(fs_->FindFiles(ctx_, root(), 0, first), NtStatus::Success);
+  ASSERT_EQ(fs_->FindFiles(ctx_, root(), nullptr, 0, first), NtStatus::Success);
   uint64_t resume = first.entries.back().cookie;  // after f4
   // Remove the entry the cookie names and one before it; add a new one.
   ASSERT_EQ(fs_->Remove(ctx_, root(), "f4"), NtStatus::Success);
   ASSERT_EQ(fs_->Remove(ctx_, root(), "f1"), NtStatus::Success);
   MakeFile(root(), "new");
   CollectingFiller rest;
-  ASSERT_EQ(fs_->FindFiles(ctx_, root(), resume, rest), NtStatus::Success);
+  ASSERT_EQ(fs_->FindFiles(ctx_, root(), nullptr, resume, rest), NtStatus::Success);
   std::vector<std::string> names;
   for (auto& e : rest.entries) names.push_back(e.name);
   EXPECT_EQ(names, (std::vector<std::string>{"f5", "f6", "f7", "f8", "f9", "new"}));
@@ -111,7 +111,7 @@ TEST_F(EnumerateTest, StableUnderConcurrentInsertAndRemove) {
     uint64_t lastCookie = 0;
     for (;;) {
       CollectingFiller filler(13);
-      ASSERT_EQ(fs_->FindFiles(ctx_, dir, cookie, filler), NtStatus::Success);
+      ASSERT_EQ(fs_->FindFiles(ctx_, dir, nullptr, cookie, filler), NtStatus::Success);
       if (filler.entries.empty()) break;
       for (auto& e : filler.entries) {
         EXPECT_GT(e.cookie, lastCookie);  // strictly increasing: no repeats
@@ -132,7 +132,7 @@ TEST_F(EnumerateTest, StableUnderConcurrentInsertAndRemove) {
 TEST_F(EnumerateTest, FindFilesOnAFileFails) {
   NodeRef file = MakeFile(root(), "f");
   CollectingFiller filler;
-  EXPECT_EQ(fs_->FindFiles(ctx_, file, 0, filler), NtStatus::NotADirectory);
+  EXPECT_EQ(fs_->FindFiles(ctx_, file, nullptr, 0, filler), NtStatus::NotADirectory);
 }
 
 }  // namespace

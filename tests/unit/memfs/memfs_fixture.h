@@ -108,7 +108,7 @@ class MemfsTest : public ::testing::Test {
   }
   std::vector<std::string> Names(NodeRef dir) {
     CollectingFiller filler;
-    EXPECT_EQ(fs_->FindFiles(ctx_, dir, 0, filler), NtStatus::Success);
+    EXPECT_EQ(fs_->FindFiles(ctx_, dir, nullptr, 0, filler), NtStatus::Success);
     std::vector<std::string> names;
     for (auto& e : filler.entries) names.push_back(e.name);
     return names;

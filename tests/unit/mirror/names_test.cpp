@@ -270,8 +270,8 @@ TEST_F(MirrorTest, NamesOnlyEnumerationKeepsIdsAndTypesOfStat) {
   ASSERT_EQ(mirror_->Lookup(ctx, mirror_->Root(), "mix", &dir), NtStatus::Success);
   Collector full;
   Collector names(SIZE_MAX, false);
-  ASSERT_EQ(mirror_->FindFiles(ctx, dir, 0, full), NtStatus::Success);
-  ASSERT_EQ(mirror_->FindFiles(ctx, dir, 0, names), NtStatus::Success);
+  ASSERT_EQ(mirror_->FindFiles(ctx, dir, nullptr, 0, full), NtStatus::Success);
+  ASSERT_EQ(mirror_->FindFiles(ctx, dir, nullptr, 0, names), NtStatus::Success);
   ASSERT_EQ(names.names.size(), 4u);
   ASSERT_EQ(names.names, full.names);
   for (size_t i = 0; i < names.names.size(); ++i) {
@@ -310,7 +310,7 @@ TEST_F(MirrorTest, EnumerationResumesAtStableCookies) {
   uint64_t cookie = 0;
   for (int round = 0; round < 100; ++round) {
     Collector part(7);
-    ASSERT_EQ(mirror_->FindFiles(ctx, dir, cookie, part), NtStatus::Success);
+    ASSERT_EQ(mirror_->FindFiles(ctx, dir, nullptr, cookie, part), NtStatus::Success);
     if (part.names.empty()) break;
     for (size_t i = 0; i < part.names.size(); ++i) {
       EXPECT_TRUE(seen.insert(part.names[i]).second) << "twice: " << part.names[i];

@@ -1,0 +1,100 @@
+// A host directory stream: a descriptor, the getdents64 records read from it and not yet
+// handed out, and the cookie after which those records continue. It is what a DIR is to
+// glibc and what passthrough_ll keeps per opendir.
+//
+// The mirror keeps one per directory open (OpenFile::directory), so the READDIRs of one
+// listing continue from the records the previous one left over: no reopen, no seek, and
+// nothing read twice. A request for any other cookie (rewinddir, seekdir, an NFS-style
+// restart, a kernel that dropped the tail of a reply) seeks and drops the records, as
+// seekdir does (or, for a cookie of a record still in the buffer, by going back to it
+// there: what the seek would read unless the directory changed since the buffer was
+// read, the same window a continuation has). Entries created or removed during a listing therefore
+// behave as for a host process reading the directory through one stream. docs/mirror.md,
+// "Directories".
+//
+// Not thread-safe: the owner locks `mutex` around every use.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+namespace irpfs::mirror {
+
+// The record getdents64 fills (struct linux_dirent64; glibc declares no such type).
+struct HostDirent {
+  uint64_t ino;
+  int64_t off;  // the cookie after this entry
+  uint16_t reclen;
+  uint8_t type;
+  char name[1];
+};
+
+class DirStream {
+ public:
+  static constexpr size_t kBufferSize = 32 * 1024;
+
+  // With no buffer the stream allocates its own at its first read; a one-off enumeration
+  // lends it one (8-byte aligned, at least a record long).
+  DirStream() = default;
+  DirStream(char* buffer, size_t size) : buffer_(buffer), size_(size) {}
+  ~DirStream() { Close(); }
+  DirStream(const DirStream&) = delete;
+  DirStream& operator=(const DirStream&) = delete;
+
+  std::mutex mutex;  // the owner's, for a stream shared by calls on several threads
+
+  bool open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  // Takes a freshly opened descriptor of the directory, positioned at its start.
+  void Adopt(int fd);
+  // Closes the descriptor (the open's CLEANUP); the stream stays closed.
+  void Close();
+  bool closed() const { return closed_; }
+
+  // Whether entries after `cookie` are exactly what the stream holds next. Cookie 0 is a
+  // rewind once the stream has read anything: a host stream past its end stays there
+  // (tmpfs), while a rewinddir reads the directory afresh.
+  bool ContinuesAt(uint64_t cookie) const {
+    return positioned_ && cookie == cookie_ && (cookie != 0 || untouched_);
+  }
+  // Positions the stream after `cookie` (0 = the start): within the buffer when `cookie`
+  // is that of a record already handed out from it (the kernel asks again for the tail
+  // of a reply its caller had no room for, about once per getdents of the caller), else
+  // by seeking the descriptor and dropping the records. 0 or -errno.
+  int Seek(uint64_t cookie);
+
+  // The next record, read from the host when none is buffered; null at the end of the
+  // directory (*error = 0) or on a host error (*error = errno; the next use seeks).
+  const HostDirent* Peek(int* error);
+  // Moves past the record Peek returned. `reported`: the caller handed it on, so the
+  // stream now stands after its cookie (a record skipped, "." or "..", leaves the cookie
+  // where it was: resuming there skips it again).
+  void Consume(bool reported);
+
+  // Goes back to the record after the one whose cookie is `cookie`, if that record was
+  // read into the buffer and consumed.
+  bool BackUpTo(uint64_t cookie);
+
+  // How many getdents64 calls and seeks the stream made (tests see that a continued
+  // listing neither seeks nor rereads).
+  uint64_t reads() const { return reads_; }
+  uint64_t seeks() const { return seeks_; }
+
+ private:
+  int fd_ = -1;
+  bool closed_ = false;
+  bool positioned_ = false;  // cookie_ and the records describe the descriptor's position
+  bool untouched_ = true;    // nothing read since the last seek (or the open)
+  uint64_t cookie_ = 0;
+  char* buffer_ = nullptr;
+  size_t size_ = 0;
+  std::unique_ptr<char[]> owned_;
+  size_t cursor_ = 0;  // buffered records: buffer_[cursor_, end_)
+  size_t end_ = 0;
+  uint64_t reads_ = 0;
+  uint64_t seeks_ = 0;
+};
+
+}  // namespace irpfs::mirror

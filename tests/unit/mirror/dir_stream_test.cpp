@@ -1,0 +1,352 @@
+// Directory enumeration through an open's host directory stream (dir_stream.h): a listing
+// continues without seeking or rereading, other cookies seek, each open has its own
+// stream, and entries changing during a listing behave as on one host stream.
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mirror_fixture.h"
+
+namespace irpfs::mirror::testing {
+namespace {
+
+using fsclass::NodeRef;
+using fsclass::OperationContext;
+
+// Takes at most `limit` entries per call, as a READDIR reply does.
+class Chunk : public fsclass::DirectoryFiller {
+ public:
+  explicit Chunk(size_t limit) : limit_(limit) {}
+  bool Add(std::string_view name, uint64_t cookie, const FileStat&) override {
+    if (names.size() >= limit_) return false;
+    names.emplace_back(name);
+    cookies.push_back(cookie);
+    return true;
+  }
+  bool NeedsFullStat() const override { return false; }
+  std::vector<std::string> names;
+  std::vector<uint64_t> cookies;
+
+ private:
+  size_t limit_;
+};
+
+// One listed entry and the cookie to resume after it.
+struct Listed {
+  std::string name;
+  uint64_t cookie;
+};
+
+class DirStreamTest : public MirrorTest {
+ protected:
+  // An open of a host directory for listing, as OPENDIR makes one.
+  struct DirOpen {
+    NodeRef node;
+    void* context = nullptr;
+  };
+
+  DirOpen OpenDir(const std::string& name) {
+    DirOpen d;
+    EXPECT_EQ(mirror_->Lookup(ctx_, mirror_->Root(), name, &d.node), NtStatus::Success);
+    EXPECT_EQ(mirror_->Open(ctx_, d.node, access::kReadData | access::kExecute, 0, &d.context),
+              NtStatus::Success);
+    EXPECT_NE(d.context, nullptr);
+    return d;
+  }
+  void CloseDir(const DirOpen& d) {
+    mirror_->Cleanup(ctx_, d.node, d.context);
+    mirror_->Close(d.node, d.context);
+    mirror_->Forget(d.node);
+  }
+  static const DirStream& StreamOf(const DirOpen& d) {
+    return *static_cast<OpenFile*>(d.context)->directory;
+  }
+
+  // One call: up to `limit` entries after `cookie`.
+  std::vector<Listed> Next(const DirOpen& d, uint64_t cookie, size_t limit) {
+    Chunk chunk(limit);
+    EXPECT_EQ(mirror_->FindFiles(ctx_, d.node, d.context, cookie, chunk), NtStatus::Success);
+    std::vector<Listed> out;
+    for (size_t i = 0; i < chunk.names.size(); ++i)
+      out.push_back({chunk.names[i], chunk.cookies[i]});
+    return out;
+  }
+
+  // Lists from `cookie` to the end in calls of `limit` entries, each resuming at the
+  // last cookie the previous one returned (as the kernel's READDIRs do).
+  std::vector<Listed> ListFrom(const DirOpen& d, uint64_t cookie, size_t limit) {
+    std::vector<Listed> all;
+    for (int calls = 0; calls < 100000; ++calls) {
+      std::vector<Listed> part = Next(d, cookie, limit);
+      if (part.empty()) break;
+      cookie = part.back().cookie;
+      all.insert(all.end(), part.begin(), part.end());
+    }
+    return all;
+  }
+
+  static std::vector<std::string> NamesOf(const std::vector<Listed>& listed) {
+    std::vector<std::string> names;
+    for (const Listed& l : listed) names.push_back(l.name);
+    return names;
+  }
+
+  // `count` files named "<prefix><i>" with long names, so the listing spans several
+  // getdents64 buffers.
+  std::set<std::string> MakeFiles(const std::string& dir, int count,
+                                  const std::string& prefix = "entry-with-a-long-name-") {
+    std::set<std::string> names;
+    for (int i = 0; i < count; ++i) {
+      std::string name = prefix + std::to_string(i);
+      WriteHostFile(Host(dir + "/" + name), "");
+      names.insert(name);
+    }
+    return names;
+  }
+
+  static std::set<std::string> SetOf(const std::vector<std::string>& names) {
+    return std::set<std::string>(names.begin(), names.end());
+  }
+
+  OperationContext ctx_;
+};
+
+TEST_F(DirStreamTest, ListingContinuesWithoutSeekingOrRereading) {
+  ASSERT_EQ(mkdir(Host("big").c_str(), 0755), 0);
+  std::set<std::string> expected = MakeFiles("big", 3000);
+  DirOpen d = OpenDir("big");
+  std::vector<std::string> names = NamesOf(ListFrom(d, 0, 50));
+  EXPECT_EQ(names.size(), expected.size());  // no entry twice
+  EXPECT_EQ(SetOf(names), expected);
+  const DirStream& stream = StreamOf(d);
+  EXPECT_EQ(stream.seeks(), 0u);
+  // 3000 records of ~48 bytes fill about five 32 KiB buffers, read once each (plus the
+  // read that finds the end); 61 calls that each reread would make at least 61.
+  EXPECT_LE(stream.reads(), 10u);
+  CloseDir(d);
+}
+
+TEST_F(DirStreamTest, SeekToAnOlderCookieListsAgainFromThere) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  MakeFiles("d", 1500);
+  DirOpen d = OpenDir("d");
+  std::vector<Listed> first = ListFrom(d, 0, 64);
+  ASSERT_EQ(first.size(), 1500u);
+  uint64_t seeksBefore = StreamOf(d).seeks();
+  // telldir after entry 200, seekdir there: the rest of the listing again, in order.
+  std::vector<Listed> again = ListFrom(d, first[199].cookie, 64);
+  std::vector<Listed> tail(first.begin() + 200, first.end());
+  EXPECT_EQ(NamesOf(again), NamesOf(tail));
+  EXPECT_EQ(StreamOf(d).seeks(), seeksBefore + 1);  // one seek, then it continues
+  // And a cookie ahead of the stream (an NFS-style restart elsewhere).
+  std::vector<Listed> ahead = Next(d, first[1000].cookie, 5);
+  ASSERT_EQ(ahead.size(), 5u);
+  EXPECT_EQ(ahead[0].name, first[1001].name);
+  EXPECT_EQ(ahead[4].name, first[1005].name);
+  CloseDir(d);
+}
+
+// The kernel asks again for the tail of a reply its caller had no room for: a cookie of
+// a record still in the buffer goes back there without a seek or a reread.
+TEST_F(DirStreamTest, ResumingInsideTheBufferNeedsNoSeek) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  MakeFiles("d", 400);
+  DirOpen d = OpenDir("d");
+  std::vector<Listed> first = Next(d, 0, 100);
+  ASSERT_EQ(first.size(), 100u);
+  uint64_t reads = StreamOf(d).reads();
+  std::vector<Listed> again = Next(d, first[59].cookie, 40);
+  ASSERT_EQ(again.size(), 40u);
+  for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i].name, first[60 + i].name);
+  EXPECT_EQ(StreamOf(d).seeks(), 0u);
+  EXPECT_EQ(StreamOf(d).reads(), reads);
+  // And on from there to the end: every entry after the 60th once.
+  std::vector<Listed> rest = ListFrom(d, again.back().cookie, 70);
+  EXPECT_EQ(rest.size(), 400u - 100u);
+  EXPECT_EQ(StreamOf(d).seeks(), 0u);
+  CloseDir(d);
+}
+
+TEST_F(DirStreamTest, RewindStartsOverAndSeesEntriesMadeSince) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  std::set<std::string> expected = MakeFiles("d", 300);
+  DirOpen d = OpenDir("d");
+  EXPECT_EQ(SetOf(NamesOf(ListFrom(d, 0, 40))), expected);
+  WriteHostFile(Host("d/late"), "");
+  expected.insert("late");
+  std::vector<std::string> rewound = NamesOf(ListFrom(d, 0, 40));
+  EXPECT_EQ(rewound.size(), expected.size());
+  EXPECT_EQ(SetOf(rewound), expected);
+  CloseDir(d);
+}
+
+// Cookie 0 on a stream that already reached the end of an empty directory is a rewind,
+// not a continuation at the end.
+TEST_F(DirStreamTest, RewindOfAnEmptyDirectorySeesWhatWasCreatedSince) {
+  ASSERT_EQ(mkdir(Host("empty").c_str(), 0755), 0);
+  DirOpen d = OpenDir("empty");
+  EXPECT_TRUE(Next(d, 0, 10).empty());
+  WriteHostFile(Host("empty/new"), "");
+  std::vector<Listed> after = Next(d, 0, 10);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].name, "new");
+  CloseDir(d);
+}
+
+TEST_F(DirStreamTest, TwoOpensKeepTwoStreams) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  std::set<std::string> expected = MakeFiles("d", 1200);
+  DirOpen a = OpenDir("d");
+  DirOpen b = OpenDir("d");
+  std::vector<std::string> namesA, namesB;
+  uint64_t cookieA = 0, cookieB = 0;
+  for (bool moreA = true, moreB = true; moreA || moreB;) {
+    if (moreA) {
+      std::vector<Listed> part = Next(a, cookieA, 30);
+      moreA = !part.empty();
+      if (moreA) cookieA = part.back().cookie;
+      for (const Listed& l : part) namesA.push_back(l.name);
+    }
+    if (moreB) {
+      std::vector<Listed> part = Next(b, cookieB, 17);
+      moreB = !part.empty();
+      if (moreB) cookieB = part.back().cookie;
+      for (const Listed& l : part) namesB.push_back(l.name);
+    }
+  }
+  EXPECT_EQ(namesA.size(), expected.size());
+  EXPECT_EQ(SetOf(namesA), expected);
+  EXPECT_EQ(namesA, namesB);  // one directory, one order
+  EXPECT_EQ(StreamOf(a).seeks(), 0u);
+  EXPECT_EQ(StreamOf(b).seeks(), 0u);
+  CloseDir(a);
+  CloseDir(b);
+}
+
+// Listings on two threads at once, on two opens and on one open shared by both threads
+// (each thread then seeks the shared stream to its own cookie: slow, but right).
+TEST_F(DirStreamTest, ConcurrentListingsEachSeeEveryEntry) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  std::set<std::string> expected = MakeFiles("d", 800);
+  DirOpen a = OpenDir("d");
+  DirOpen b = OpenDir("d");
+  auto lister = [&](const DirOpen& d, size_t limit, std::vector<std::string>* out) {
+    for (int round = 0; round < 5; ++round) *out = NamesOf(ListFrom(d, 0, limit));
+  };
+  std::vector<std::string> r1, r2, r3, r4;
+  {
+    std::thread t1(lister, std::cref(a), 23, &r1);
+    std::thread t2(lister, std::cref(b), 41, &r2);
+    std::thread t3(lister, std::cref(a), 7, &r3);
+    lister(b, 64, &r4);
+    t1.join();
+    t2.join();
+    t3.join();
+  }
+  for (const auto* r : {&r1, &r2, &r3, &r4}) {
+    EXPECT_EQ(r->size(), expected.size());
+    EXPECT_EQ(SetOf(*r), expected);
+  }
+  CloseDir(a);
+  CloseDir(b);
+}
+
+// POSIX, as for a host process reading through one stream: entries that stay are listed
+// exactly once, entries created or removed during the listing at most once. And the
+// stream holds only one buffer of records: entries removed well ahead of it are gone.
+TEST_F(DirStreamTest, EntriesCreatedAndRemovedMidListing) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  std::set<std::string> all = MakeFiles("d", 3000);
+  DirOpen d = OpenDir("d");
+  // A first call that takes nothing (a reply too small for one entry), then 20.
+  ASSERT_TRUE(Next(d, 0, 0).empty());
+  std::vector<Listed> head = Next(d, 0, 20);
+  ASSERT_EQ(head.size(), 20u);
+  std::set<std::string> listedFirst = SetOf(NamesOf(head));
+  // Remove every entry not listed yet except every tenth; make new ones.
+  std::set<std::string> removed, stay = listedFirst, created;
+  int i = 0;
+  for (const std::string& name : all) {
+    if (listedFirst.count(name)) continue;
+    if (i++ % 10 == 0) {
+      stay.insert(name);
+      continue;
+    }
+    ASSERT_EQ(unlink(Host("d/" + name).c_str()), 0);
+    removed.insert(name);
+  }
+  for (int n = 0; n < 200; ++n) {
+    std::string name = "created-" + std::to_string(n);
+    WriteHostFile(Host("d/" + name), "");
+    created.insert(name);
+  }
+  std::vector<std::string> rest = NamesOf(ListFrom(d, head.back().cookie, 50));
+  std::map<std::string, int> times;
+  for (const std::string& name : NamesOf(head)) ++times[name];
+  for (const std::string& name : rest) ++times[name];
+  for (const std::string& name : stay) EXPECT_EQ(times[name], 1) << name;
+  size_t removedSeen = 0;
+  for (const auto& [name, n] : times) {
+    EXPECT_LE(n, 1) << name;
+    EXPECT_TRUE(stay.count(name) || removed.count(name) || created.count(name)) << name;
+    removedSeen += removed.count(name);
+  }
+  // At most what one 32 KiB buffer held when they went (~680 records of this size).
+  EXPECT_LT(removedSeen, DirStream::kBufferSize / 40);
+  CloseDir(d);
+}
+
+TEST_F(DirStreamTest, CleanupClosesTheStreamsDescriptor) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  std::set<std::string> expected = MakeFiles("d", 100);
+  auto openDescriptors = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                         std::filesystem::directory_iterator{});
+  };
+  DirOpen d = OpenDir("d");
+  auto before = openDescriptors();
+  ASSERT_EQ(Next(d, 0, 10).size(), 10u);
+  EXPECT_TRUE(StreamOf(d).open());
+  EXPECT_EQ(openDescriptors(), before + 1);
+  mirror_->Cleanup(ctx_, d.node, d.context);
+  EXPECT_EQ(openDescriptors(), before);
+  // A straggler after CLEANUP still lists, through a descriptor of its own.
+  EXPECT_EQ(SetOf(NamesOf(ListFrom(d, 0, 1000))), expected);
+  EXPECT_EQ(openDescriptors(), before);
+  mirror_->Close(d.node, d.context);
+  mirror_->Forget(d.node);
+}
+
+// A directory open without list access, and calls with no open, go without a stream.
+TEST_F(DirStreamTest, WithoutAnOpenEachCallReadsAfresh) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  std::set<std::string> expected = MakeFiles("d", 500);
+  NodeRef node;
+  ASSERT_EQ(mirror_->Lookup(ctx_, mirror_->Root(), "d", &node), NtStatus::Success);
+  void* context = nullptr;
+  ASSERT_EQ(mirror_->Open(ctx_, node, access::kReadAttributes, 0, &context), NtStatus::Success);
+  EXPECT_EQ(context, nullptr);
+  std::vector<std::string> names;
+  uint64_t cookie = 0;
+  for (;;) {
+    Chunk chunk(33);
+    ASSERT_EQ(mirror_->FindFiles(ctx_, node, nullptr, cookie, chunk), NtStatus::Success);
+    if (chunk.names.empty()) break;
+    cookie = chunk.cookies.back();
+    names.insert(names.end(), chunk.names.begin(), chunk.names.end());
+  }
+  EXPECT_EQ(names.size(), expected.size());
+  EXPECT_EQ(SetOf(names), expected);
+  mirror_->Forget(node);
+}
+
+}  // namespace
+}  // namespace irpfs::mirror::testing
