@@ -249,8 +249,10 @@ NtStatus CreateFile(VolumeContext& volume, Irp* irp, IoStackLocation* sl, uint64
   ccb->appendOnly = (p.openFlags & O_APPEND) ||
                     ((access & access::kAppendData) && !(access & access::kWriteData));
   ccb->synchronousIo = (fo->flags & fo_flag::kSynchronousIo) != 0;
+  // O_CREAT tells the mini this open made the node (see MiniFileSystem::Open).
+  uint32_t openFlags = (p.openFlags & ~(O_CREAT | O_EXCL)) | (created ? O_CREAT : 0);
   s = Guarded(
-      [&] { return volume.mini().Open(r.ctx, fcb->node, access, p.openFlags, &ccb->openContext); });
+      [&] { return volume.mini().Open(r.ctx, fcb->node, access, openFlags, &ccb->openContext); });
   if (!NtSuccess(s)) {
     delete ccb;
     return undo(s);

@@ -118,7 +118,8 @@ class MiniFileSystem {
   // ---- Opens. Open runs for each successful IRP_MJ_CREATE of the node (after the class
   // driver checked share access); *openContext is the mini's per-open state, handed back
   // to the calls below. Cleanup runs at the last handle of that open, Close at its last
-  // reference.
+  // reference. openFlags are the open(2) flags; O_CREAT is set exactly when this create
+  // made the node, whose creator may open it whatever mode it was given (POSIX).
   virtual NtStatus Open(const OperationContext& ctx, NodeRef node, uint32_t grantedAccess,
                         uint32_t openFlags, void** openContext);
   virtual void Cleanup(const OperationContext& ctx, NodeRef node, void* openContext);

@@ -151,11 +151,14 @@ class MirrorFs final : public fsclass::MiniFileSystem {
   // exists, else fdCall(reopened descriptor). Returns the call's result or -errno.
   template <class AtCall, class FdCall>
   ssize_t XattrCall(Node* node, AtCall atCall, FdCall fdCall);
+  // chmod of the node with the current thread's identity; -errno on failure.
+  int ChmodHost(Node* node, mode_t mode);
+  // Whether `mode` is the node's mode with some set-ID bits cleared and nothing else changed.
+  static bool DropsOnlySetIdBits(Node* node, uint32_t mode);
+  // Whether the requestor may write the node (the host decides, with its identity).
+  bool CallerMayWrite(const fsclass::OperationContext& ctx, Node* node);
   // Reopens a regular file none of whose names leads to it any more (see mirror_data.cpp).
   int ReopenNameless(Node* node, int flags);
-  // chmod to `requested` (the current mode less set-ID bits) for a writer who may not
-  // chmod the file; -EPERM when the request is anything else (mirror_attributes.cpp).
-  int DropSetIdBitsForWriter(Node* node, const Requestor& requestor, mode_t requested);
   // Updates the table after `name` in `dir` stopped naming the node (dev, ino).
   void NameGone(Node* dir, std::string_view name, dev_t dev, ino_t ino);
   // Records that the node (dev, ino), if the mirror knows it, moved from one name to another.

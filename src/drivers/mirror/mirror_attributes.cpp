@@ -47,32 +47,7 @@ bool CopyAttrName(std::string_view name, char (&out)[XATTR_NAME_MAX + 1]) {
   return true;
 }
 
-// Whether `requested` is `current` with some set-ID bits cleared and nothing else changed.
-bool ClearsOnlySetIdBits(mode_t current, mode_t requested) {
-  constexpr mode_t kSetId = S_ISUID | S_ISGID;
-  return requested != current && (requested & ~kSetId) == (current & ~kSetId) &&
-         (requested & kSetId & ~current) == 0;
-}
-
 }  // namespace
-
-// The kernel takes set-ID bits from a file after a write by someone other than its owner
-// (file_remove_privs) with a chmod on the writer's behalf, which the host refuses the
-// writer (not the owner). Linux lets anyone who may write the file lose those bits, so
-// the mirror does that one chmod with the server's identity, for a caller with write
-// access and for nothing but clearing set-ID bits.
-int MirrorFs::DropSetIdBitsForWriter(Node* node, const Requestor& requestor, mode_t requested) {
-  struct statx stx;
-  if (int r = host::StatAt(node->fd, "", &stx); r < 0) return r;
-  if (!node->isRegular() || !ClearsOnlySetIdBits(stx.stx_mode & 07777, requested)) return -EPERM;
-  if (faccessat(node->fd, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) != 0) return -EPERM;
-  host::SetFsUid(identity_.serverUid());
-  host::SetFsGid(identity_.serverGid());
-  int r = host::ChmodNode(node->fd, requested);
-  host::SetFsGid(requestor.gid);
-  host::SetFsUid(requestor.uid);
-  return r;
-}
 
 NtStatus MirrorFs::GetFileInformation(const OperationContext&, NodeRef nodeRef, FileStat* stat) {
   // An O_PATH descriptor needs no permission to stat: no identity switch on this hot path.
@@ -82,37 +57,62 @@ NtStatus MirrorFs::GetFileInformation(const OperationContext&, NodeRef nodeRef, 
   return NtStatus::Success;
 }
 
+int MirrorFs::ChmodHost(Node* node, mode_t mode) {
+  int r = host::ChmodNode(node->fd, mode);
+  if (r == -ENOSYS && (node->isRegular() || node->isDirectory())) {
+    // Before fchmodat2 (Linux 6.6): fchmod on a reopened descriptor. Needs read access.
+    int fd = Reopen(node, O_RDONLY | O_NONBLOCK);
+    if (fd < 0) return fd;
+    r = fchmod(fd, mode) == 0 ? 0 : -errno;
+    close(fd);
+  }
+  return r;
+}
+
+bool MirrorFs::DropsOnlySetIdBits(Node* node, uint32_t mode) {
+  struct statx stx;
+  if (host::StatAt(node->fd, "", &stx) != 0) return false;
+  mode_t have = stx.stx_mode & 07777;
+  mode_t want = mode & 07777;
+  mode_t dropped = have & ~want;
+  return dropped != 0 && (want & ~have) == 0 && (dropped & ~(S_ISUID | S_ISGID)) == 0;
+}
+
+bool MirrorFs::CallerMayWrite(const OperationContext& ctx, Node* node) {
+  IdentityScope identity(identity_, ctx.requestor);
+  return identity.ok() && faccessat(node->fd, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) == 0;
+}
+
 NtStatus MirrorFs::SetFileInformation(const OperationContext& ctx, NodeRef nodeRef,
                                       void* openContext, const FilePosixInfo& info) {
   Node* node = NodeOf(nodeRef);
   if ((info.valid & posix_valid::kSize) && node->isDirectory()) return NtStatus::FileIsADirectory;
   if ((info.valid & posix_valid::kSize) && !node->isRegular()) return NtStatus::InvalidParameter;
+  uint32_t valid = info.valid;
+  if ((valid & posix_valid::kMode) && DropsOnlySetIdBits(node, info.mode) &&
+      CallerMayWrite(ctx, node)) {
+    // FUSE without handle_killpriv clears the set-ID bits after a write or truncate by
+    // another user with a SETATTR of the mode from that writer. The host refuses a chmod by
+    // a non-owner, so the server drops the bits itself: a caller that may write the file
+    // could clear them by writing anyway.
+    if (int r = ChmodHost(node, info.mode & 07777); r < 0) return StatusOf(r);
+    valid &= ~posix_valid::kMode;
+  }
   IdentityScope identity(identity_, ctx.requestor);
   if (!identity.ok()) return NtStatus::AccessDenied;
 
   // chown before chmod: chown clears set-ID bits that a chmod in the same call may set.
-  if (info.valid & (posix_valid::kUid | posix_valid::kGid)) {
+  if (valid & (posix_valid::kUid | posix_valid::kGid)) {
     uid_t uid = (info.valid & posix_valid::kUid) ? info.uid : static_cast<uid_t>(-1);
     gid_t gid = (info.valid & posix_valid::kGid) ? info.gid : static_cast<gid_t>(-1);
     if (fchownat(node->fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
       return host::HostStatus(errno);
     }
   }
-  if (info.valid & posix_valid::kMode) {
-    int r = host::ChmodNode(node->fd, info.mode & 07777);
-    if (r == -ENOSYS && (node->isRegular() || node->isDirectory())) {
-      // Before fchmodat2 (Linux 6.6): fchmod on a reopened descriptor. Needs read access.
-      int fd = Reopen(node, O_RDONLY | O_NONBLOCK);
-      if (fd < 0) return StatusOf(fd);
-      r = fchmod(fd, info.mode & 07777) == 0 ? 0 : -errno;
-      close(fd);
-    }
-    if (r == -EPERM && identity_.enabled()) {
-      r = DropSetIdBitsForWriter(node, ctx.requestor, info.mode & 07777);
-    }
-    if (r < 0) return StatusOf(r);
+  if (valid & posix_valid::kMode) {
+    if (int r = ChmodHost(node, info.mode & 07777); r < 0) return StatusOf(r);
   }
-  if (info.valid & posix_valid::kSize) {
+  if (valid & posix_valid::kSize) {
     OpenFileUse open(openContext);
     int r;
     if (open.ok() && open->accessMode != O_RDONLY) {
@@ -127,7 +127,7 @@ NtStatus MirrorFs::SetFileInformation(const OperationContext& ctx, NodeRef nodeR
   }
   uint32_t timeBits =
       posix_valid::kAtime | posix_valid::kAtimeNow | posix_valid::kMtime | posix_valid::kMtimeNow;
-  if (info.valid & timeBits) {
+  if (valid & timeBits) {
     timespec times[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
     if (info.valid & posix_valid::kAtime) times[0] = TimeOf(info.atime);
     if (info.valid & posix_valid::kAtimeNow) times[0] = {0, UTIME_NOW};

@@ -107,8 +107,11 @@ NtStatus MirrorFs::Open(const OperationContext& ctx, NodeRef nodeRef, uint32_t g
   if (!read && !write) return NtStatus::Success;
   // A symlink's data is never opened: that would follow it (ELOOP, as O_NOFOLLOW says).
   if (node->type == S_IFLNK) return NtStatus::StoppedOnSymlink;
-  IdentityScope identity(identity_, ctx.requestor);
-  if (!identity.ok()) return NtStatus::AccessDenied;
+  // The caller just created the file (under its own identity): its open is granted whatever
+  // mode the file got, as open(O_CREAT) does on the host, so the server opens it.
+  std::optional<IdentityScope> identity;
+  if (!(openFlags & O_CREAT)) identity.emplace(identity_, ctx.requestor);
+  if (identity && !identity->ok()) return NtStatus::AccessDenied;
   if (!node->isRegular()) {
     // Only regular files get a descriptor here: opening a FIFO or a device would act on
     // it, and a directory's stream opens its descriptor at the first enumeration (many

@@ -40,6 +40,8 @@ void PreparePermissionTree(unsigned uid, unsigned gid) {
   MustWrite("perm/mine-setuid", "m");
   Must(::chown("perm/mine-setuid", uid, gid), "chown mine-setuid");
   Must(::chmod("perm/mine-setuid", 04755), "chmod mine-setuid");
+  MustWrite("perm/root-setid-0777", "r");
+  Must(::chmod("perm/root-setid-0777", 06777), "chmod root-setid-0777");
 }
 
 static Outcome WriteAt(const char* path, std::string_view data) {
@@ -47,6 +49,17 @@ static Outcome WriteAt(const char* path, std::string_view data) {
   Outcome o = Sys(fd);
   if (fd < 0) return o;
   o = Sys(::write(fd, data.data(), data.size()));
+  ::close(fd);
+  return o;
+}
+
+// open(O_CREAT) of a new file with mode 0, then ftruncate through that descriptor: the
+// creator's open is granted whatever mode the new file has.
+static Outcome CreateModeZeroAndTruncate(const char* path) {
+  int fd = ::open(path, O_CREAT | O_EXCL | O_RDWR, 0);
+  Outcome o = Sys(fd);
+  if (fd < 0) return o;
+  o = Sys(::ftruncate(fd, 3));
   ::close(fd);
   return o;
 }
@@ -109,6 +122,16 @@ void RunPermissionCases(Runner& r) {
   o.extra = Describe("mine-setuid", true);
   r.Check("perm-write-clears-setuid", o, {0},
           "type=file mode=0755 nlink=1 size=1 uid=self gid=self");
+
+  // A write by someone other than the owner clears both set-ID bits (the group has execute).
+  o = WriteAt("root-setid-0777", "w");
+  o.extra = Describe("root-setid-0777", true);
+  r.Check("perm-write-by-other-clears-setid", o, {0},
+          "type=file mode=0777 nlink=1 size=1 uid=root gid=root");
+  o = CreateModeZeroAndTruncate("open/mode-0");
+  o.extra = Describe("open/mode-0", true);
+  r.Check("perm-create-mode-0-then-ftruncate", o, {0},
+          "type=file mode=0000 nlink=1 size=3 uid=self gid=self");
 
   r.Check("perm-truncate-0644-root-file", Sys(::truncate("public", 0)), {EACCES});
   o = Sys(::truncate("shared", 2));

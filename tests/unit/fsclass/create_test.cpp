@@ -1,4 +1,5 @@
 // IRP_MJ_CREATE: dispositions, names, types, access, related opens.
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "fsclass_harness.h"
@@ -96,6 +97,24 @@ TEST_F(CreateTest, DirectoryAndNonDirectoryOptions) {
   EXPECT_TRUE(d.fo->flags & fo_flag::kDirectory);
   Close(d.fo);
   EXPECT_TRUE(S_ISDIR(fs_->ModeOf("/d")));
+}
+
+// The mini learns from O_CREAT that this open made the node (its creator may open it
+// whatever its mode), not from the caller's flags.
+TEST_F(CreateTest, OpenSeesCreateOnlyWhenThisCreateMadeTheNode) {
+  uint32_t flags = O_CREAT | O_EXCL | O_RDWR;
+  Opened made = Create({.name = "/f", .disposition = D::Create, .openFlags = flags});
+  ASSERT_EQ(made.status, NtStatus::Success);
+  EXPECT_EQ(fs_->lastOpenFlags.load(), static_cast<uint32_t>(O_CREAT | O_RDWR));
+  Close(made.fo);
+  Opened existing = Create({.name = "/f", .disposition = D::OpenIf, .openFlags = O_CREAT});
+  ASSERT_EQ(existing.status, NtStatus::Success);
+  EXPECT_EQ(fs_->lastOpenFlags.load() & O_CREAT, 0u);
+  Close(existing.fo);
+  Opened fresh = Create({.name = "/g", .disposition = D::OpenIf, .openFlags = O_WRONLY});
+  ASSERT_EQ(fresh.status, NtStatus::Success);
+  EXPECT_EQ(fs_->lastOpenFlags.load(), static_cast<uint32_t>(O_CREAT | O_WRONLY));
+  Close(fresh.fo);
 }
 
 TEST_F(CreateTest, NewNodesGetRequestorAndMaskedMode) {

@@ -121,7 +121,9 @@ NtStatus TestFs::ReadLink(const OperationContext&, NodeRef node, char* buffer,
   return NtStatus::Success;
 }
 
-NtStatus TestFs::Open(const OperationContext&, NodeRef, uint32_t, uint32_t, void** openContext) {
+NtStatus TestFs::Open(const OperationContext&, NodeRef, uint32_t, uint32_t openFlags,
+                      void** openContext) {
+  lastOpenFlags = openFlags;
   if (failOpen) return NtStatus::AccessDenied;
   // Opaque to the class driver: a distinct value per open lets tests tell opens apart.
   *openContext = reinterpret_cast<void*>(++openSerial);

@@ -66,10 +66,11 @@ class TestFs : public MiniFileSystem {
   uint32_t ModeOf(const std::string& path);
   uint32_t UidOf(const std::string& path);
 
-  std::atomic<int64_t> nodeRefs{0};      // Lookup/Create minus Forget
-  std::atomic<int64_t> openCount{0};     // Open minus Close
-  std::atomic<uintptr_t> openSerial{0};  // Open's contexts: 1, 2, 3... (never null)
-  std::atomic<bool> failOpen{false};     // Open fails with STATUS_ACCESS_DENIED
+  std::atomic<int64_t> nodeRefs{0};        // Lookup/Create minus Forget
+  std::atomic<int64_t> openCount{0};       // Open minus Close
+  std::atomic<uintptr_t> openSerial{0};    // Open's contexts: 1, 2, 3... (never null)
+  std::atomic<bool> failOpen{false};       // Open fails with STATUS_ACCESS_DENIED
+  std::atomic<uint32_t> lastOpenFlags{0};  // openFlags of the last Open
   std::atomic<bool> throwOnRead{false};
   std::atomic<bool> throwOnLookup{false};
   std::atomic<int> copyCalls{0};             // CopyRange calls that reached the mini

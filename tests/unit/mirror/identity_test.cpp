@@ -132,6 +132,69 @@ TEST_F(MirrorIdentityTest, WriteBySomeoneElseClearsTheSetUidBit) {
   EXPECT_EQ(st.st_mode & S_ISUID, 0u);
 }
 
+TEST_F(MirrorIdentityTest, ANewFileOpensForItsCreatorWhateverItsMode) {
+  ASSERT_EQ(chmod(Host("").c_str(), 0777), 0);
+  As(kNobody, kNobody);
+  // open(O_CREAT | O_RDWR, 0): the creator's open is granted; the next open is not.
+  Opened made = Create({.name = "/zero",
+                        .access = access::kGenericRead | access::kGenericWrite,
+                        .disposition = CreateDisposition::Create,
+                        .mode = S_IFREG});  // type only: permissions 0000
+  ASSERT_EQ(made.status, NtStatus::Success);
+  EXPECT_EQ(Write(made.fo, 0, "abc"), NtStatus::Success);
+  Close(made.fo);
+  struct stat st;
+  ASSERT_EQ(lstat(Host("zero").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0u);
+  EXPECT_EQ(st.st_size, 3);
+  EXPECT_EQ(Create({.name = "/zero", .access = access::kGenericWrite}).status,
+            NtStatus::AccessDenied);
+}
+
+// FUSE without handle_killpriv clears set-ID bits after a non-owner's write with a SETATTR
+// of the mode sent as that writer.
+TEST_F(MirrorIdentityTest, AWriterMayDropSetIdBitsOfAFileItDoesNotOwn) {
+  WriteHostFile(Host("setid"), "x");
+  ASSERT_EQ(chmod(Host("setid").c_str(), 06777), 0);
+  As(kNobody, kNobody);
+  FileObject* attrs = MustOpen({.name = "/setid", .access = access::kReadAttributes});
+  FilePosixInfo kill;
+  kill.valid = posix_valid::kMode;
+  kill.mode = 0777;
+  EXPECT_EQ(SetInfo(attrs, FileInformationClass::FilePosixInformation, kill), NtStatus::Success);
+  Close(attrs);
+  struct stat st;
+  ASSERT_EQ(lstat(Host("setid").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0777u);
+}
+
+TEST_F(MirrorIdentityTest, DroppingSetIdBitsStaysTheOwnersWithoutWriteAccess) {
+  WriteHostFile(Host("setid"), "x");
+  ASSERT_EQ(chmod(Host("setid").c_str(), 06755), 0);
+  WriteHostFile(Host("open-setid"), "x");
+  ASSERT_EQ(chmod(Host("open-setid").c_str(), 06777), 0);
+  As(kNobody, kNobody);
+  FilePosixInfo chmod;
+  chmod.valid = posix_valid::kMode;
+  // Cannot write the file: a chmod like any other.
+  FileObject* attrs = MustOpen({.name = "/setid", .access = access::kReadAttributes});
+  chmod.mode = 0755;
+  EXPECT_EQ(SetInfo(attrs, FileInformationClass::FilePosixInformation, chmod),
+            NtStatus::PrivilegeNotHeld);
+  Close(attrs);
+  // May write it, but the mode changes more than the set-ID bits.
+  attrs = MustOpen({.name = "/open-setid", .access = access::kReadAttributes});
+  chmod.mode = 0666;
+  EXPECT_EQ(SetInfo(attrs, FileInformationClass::FilePosixInformation, chmod),
+            NtStatus::PrivilegeNotHeld);
+  Close(attrs);
+  struct stat st;
+  ASSERT_EQ(lstat(Host("setid").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 06755u);
+  ASSERT_EQ(lstat(Host("open-setid").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 06777u);
+}
+
 TEST_F(MirrorIdentityTest, TheThreadGetsTheServersIdentityBack) {
   As(kNobody, kNobody);
   FileObject* fo = OpenRW("/f", CreateDisposition::Create);
