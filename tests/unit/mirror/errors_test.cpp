@@ -32,7 +32,9 @@ TEST(MirrorHostStatus, EveryHostErrnoRoundTrips) {
     NtStatus status = host::HostStatus(err);
     EXPECT_EQ(StatusToErrno(status), err) << "errno " << err << " came back as "
                                           << StatusToErrno(status) << " via " << StatusName(status);
-    if (err != EIO) EXPECT_NE(status, NtStatus::Unsuccessful) << "errno " << err;
+    if (err != EIO) {
+      EXPECT_NE(status, NtStatus::Unsuccessful) << "errno " << err;
+    }
   }
 }
 
