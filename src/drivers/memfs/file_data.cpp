@@ -163,19 +163,8 @@ void FileData::Back(uint64_t offset, uint64_t end) {
 }
 
 void FileData::Store(const void* data, uint32_t length, uint64_t offset) {
-  const auto* src = static_cast<const std::byte*>(data);
-  uint64_t end = offset + length;
-  for (uint64_t pos = offset; pos < end;) {
-    uint64_t index = pos / kChunkSize;
-    Chunk* chunk = Find(index);
-    uint32_t inSpan = static_cast<uint32_t>(pos - SpanStart(index));
-    uint32_t count = static_cast<uint32_t>(std::min(end, SpanStart(index + 1)) - pos);
-    assert(chunk != nullptr && inSpan + count <= chunk->capacity);
-    std::memcpy(chunk->bytes.get() + inSpan, src, count);
-    src += count;
-    pos += count;
-  }
-  size_ = std::max(size_, end);
+  CopyIntoBuffers(data, length, offset);
+  size_ = std::max(size_, offset + length);
 }
 
 void FileData::Write(const void* data, uint32_t length, uint64_t offset) {
@@ -243,6 +232,12 @@ bool FileData::CanStoreInPlace(uint64_t offset, uint64_t end) const {
 }
 
 void FileData::StoreInPlace(const void* data, uint32_t length, uint64_t offset) {
+  CopyIntoBuffers(data, length, offset);
+}
+
+// Each chunk's piece is copied under that chunk's stripe: needed for StoreInPlace (readers
+// run alongside), uncontended for Store (its caller holds the node lock exclusively).
+void FileData::CopyIntoBuffers(const void* data, uint32_t length, uint64_t offset) {
   const auto* src = static_cast<const std::byte*>(data);
   uint64_t end = offset + length;
   for (uint64_t pos = offset; pos < end;) {

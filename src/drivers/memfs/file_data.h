@@ -86,6 +86,9 @@ class FileData {
     uint32_t capacity = 0;  // 0: no buffer, the span is a hole
   };
 
+  // Copies into buffers that already cover [offset, offset + length) (Store, StoreInPlace).
+  void CopyIntoBuffers(const void* data, uint32_t length, uint64_t offset);
+
   // The buffer size a chunk of `capacity` bytes grows to so that it covers `needed`
   // bytes of its span. Doubles (up to the span) so appends copy amortized O(1).
   static uint32_t GrownCapacity(uint32_t capacity, uint32_t needed);
