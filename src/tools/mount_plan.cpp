@@ -91,6 +91,13 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
     return true;
   }
   if (key == "pin_workers") return flag(&channel.pinWorkers, true);
+  // spin=USEC: how long a /dev/fuse worker polls for the next request (spin_poller.h).
+  if (key == "spin") {
+    uint64_t parsed = 0;
+    if (!hasValue || !ParseUnsigned(value, 1000000, &parsed)) return badValue();
+    channel.spinWindow = std::chrono::microseconds(parsed);
+    return true;
+  }
   // Without FUSE_ASYNC_READ (and FUSE_ASYNC_DIO) every READ is a request its reader waits
   // on, which a signal interrupts (FUSE_INTERRUPT); with them, readahead and async direct
   // I/O are background requests that nothing short of SIGKILL interrupts. For drivers

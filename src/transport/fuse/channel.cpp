@@ -1,5 +1,6 @@
 #include "transport/fuse/channel.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
@@ -99,7 +100,8 @@ FuseChannel::FuseChannel(FuseTransport& transport, FuseDispatcher& dispatcher,
       dispatcher_(dispatcher),
       options_(options),
       pool_(std::make_unique<BufferPool>(ReceiveBufferSize(options))),
-      table_(std::make_unique<RequestTable>(*pool_)) {}
+      table_(std::make_unique<RequestTable>(*pool_)),
+      poller_(PollWindowFor(options.spinWindow)) {}
 
 FuseChannel::~FuseChannel() {
   Wait();
@@ -198,8 +200,12 @@ NtStatus FuseChannel::Start() {
   }
   devWorkersRunning_.store(static_cast<int>(fds.size()), std::memory_order_release);
   running_.fetch_add(static_cast<int>(fds.size()), std::memory_order_acq_rel);
+  // A descriptor read by one worker only may be polled; io_uring leaves /dev/fuse the
+  // FORGETs and INTERRUPTs, which are not worth a CPU.
+  const bool mayPoll =
+      rings_.empty() && clonedWorkers_ + 1 == fds.size() && transport_.MayPollWorkerFds();
   for (unsigned i = 0; i < fds.size(); ++i) {
-    workers_.emplace_back([this, fd = fds[i], i] { Worker(fd, i); });
+    workers_.emplace_back([this, fd = fds[i], i, mayPoll] { Worker(fd, i, mayPoll); });
   }
   return NtStatus::Success;
 }
@@ -338,19 +344,24 @@ uint64_t FuseChannel::UringRequestCount() const {
   return total;
 }
 
-void FuseChannel::Worker(int fd, unsigned index) {
+void FuseChannel::Worker(int fd, unsigned index, bool ownsFd) {
   if (options_.pinWorkers) PinToCpu(index);
+  const int blockingFlags = ownsFd && poller_.enabled() ? fcntl(fd, F_GETFL) : -1;
+  SpinPoller::Turn turn;
   RecvBuffer* buffer = pool_->AcquireRecv();
   while (buffer != nullptr) {
-    ssize_t n = ReadMessage(fd, buffer);
+    ssize_t n = blockingFlags >= 0 ? poller_.Read(fd, blockingFlags, &turn, buffer) : -EAGAIN;
+    if (n == -EAGAIN) n = ReadMessage(fd, buffer);
     if (n == 0) break;
     if (n < 0) {
       FuseLog(LogLevel::kError, "reading /dev/fuse failed: errno %d; worker stops",
               static_cast<int>(-n));
       break;
     }
+    poller_.BeginHandling();
     Handle(std::span<const std::byte>(buffer->data, static_cast<size_t>(n)),
            Route{fd, buffer, nullptr, nullptr});
+    poller_.EndHandling();
     if (buffer->pinned.load(std::memory_order_acquire)) {
       // A request kept this buffer (Reply::PinInput); read into another one.
       pool_->ReleaseRecv(buffer);
@@ -358,6 +369,7 @@ void FuseChannel::Worker(int fd, unsigned index) {
       if (buffer == nullptr) FuseLog(LogLevel::kError, "out of memory for a receive buffer");
     }
   }
+  poller_.GiveUp(fd, blockingFlags, &turn);
   if (buffer != nullptr) pool_->ReleaseRecv(buffer);
   // /dev/fuse ended: the session is over, so the rings end too (entries a dispatcher
   // still holds would otherwise keep their threads waiting).

@@ -37,6 +37,7 @@
 #include "transport/fuse/dispatcher.h"
 #include "transport/fuse/invalidator.h"
 #include "transport/fuse/request_table.h"
+#include "transport/fuse/spin_poller.h"
 #include "transport/fuse/transport.h"
 #include "transport/fuse/uring_queue.h"
 
@@ -66,6 +67,9 @@ struct ChannelOptions {
   // Pin worker i to CPU i (mod the CPUs this process may use), so a request is served
   // where its worker last ran. Off by default: measure before turning it on.
   bool pinWorkers = false;
+  // How long a /dev/fuse worker keeps polling for the next request after answering one
+  // (spin_poller.h); 0 turns polling off. Not used with one usable CPU or with io_uring.
+  std::chrono::microseconds spinWindow = kDefaultSpinWindow;
   // FUSE_PASSTHROUGH (on by default for the mirror). Needs CAP_SYS_ADMIN to register
   // backing files and is incompatible with the writeback cache; when it cannot be had,
   // INIT leaves it out and logs one line saying why.
@@ -114,6 +118,8 @@ class FuseChannel {
   size_t UringQueueCount() const { return rings_.size(); }
   // Requests taken from the rings so far.
   uint64_t UringRequestCount() const;
+  // Requests a /dev/fuse worker took while polling, without being woken (spin_poller.h).
+  uint64_t PolledRequestCount() const { return poller_.hits(); }
   // Why useUring fell back to /dev/fuse workers (empty when it did not).
   const std::string& uringFallbackReason() const { return uringFallback_; }
 
@@ -132,7 +138,8 @@ class FuseChannel {
   static void OnRingRequest(void* ctx, std::span<const std::byte> request, ReplySink* sink,
                             void* token);
   static void OnThreadExit(void* ctx);
-  void Worker(int fd, unsigned index);
+  // ownsFd: no other worker reads fd, so the worker may poll it (spin_poller.h).
+  void Worker(int fd, unsigned index, bool ownsFd);
   // One request, whichever way it came: decode, then dispatch or answer.
   void Handle(std::span<const std::byte> bytes, const Route& route);
   void Answer(const Route& route, uint64_t unique, int err);
@@ -151,6 +158,7 @@ class FuseChannel {
   std::unique_ptr<RequestTable> table_;
   std::unique_ptr<NotifyQueue> notify_;
   std::vector<std::thread> workers_;
+  SpinPoller poller_;
   std::vector<std::unique_ptr<UringQueue>> rings_;
   std::string uringFallback_;
   std::atomic<int> devWorkersRunning_{0};

@@ -28,6 +28,10 @@ class FuseTransport {
   // Whether this process may register backing files at all (the kernel wants
   // CAP_SYS_ADMIN); "" when it may, else why not, in a few words.
   virtual const char* WhyNoBacking() const { return ""; }
+  // Whether a worker may put its fd in O_NONBLOCK mode while it polls for requests
+  // (spin_poller.h). Only where writing a reply never waits: on a socket, a reply
+  // written by another thread meanwhile could fail with EAGAIN.
+  virtual bool MayPollWorkerFds() const { return false; }
 };
 
 // /dev/fuse: worker fds are clones (FUSE_DEV_IOC_CLONE), each with its own queue of
@@ -45,6 +49,8 @@ class DevFuseTransport final : public FuseTransport {
   int OpenBacking(int fd) override;
   int CloseBacking(int backingId) override;
   const char* WhyNoBacking() const override;
+  // A /dev/fuse write delivers the reply or fails; it never waits.
+  bool MayPollWorkerFds() const override { return true; }
 
  private:
   int sessionFd_;

@@ -1,4 +1,5 @@
-// `irpfs mount -o uring` asks the channel for io_uring and lets the mount enable it.
+// `irpfs mount -o uring` asks the channel for io_uring and lets the mount enable it;
+// `-o spin=USEC` sets how long /dev/fuse workers poll (spin_poller.h).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -22,6 +23,25 @@ TEST(UringMountOption, TakesNoValue) {
   std::string error;
   EXPECT_FALSE(ApplyMountOption("uring=1", &plan, &error));
   EXPECT_FALSE(error.empty());
+}
+
+TEST(SpinMountOption, SetsThePollWindow) {
+  MountPlan plan;
+  std::string error;
+  EXPECT_EQ(plan.fuse.channel.spinWindow, fuse::kDefaultSpinWindow);
+  ASSERT_TRUE(ApplyMountOption("spin=0", &plan, &error)) << error;
+  EXPECT_EQ(plan.fuse.channel.spinWindow.count(), 0);
+  ASSERT_TRUE(ApplyMountOption("spin=200", &plan, &error)) << error;
+  EXPECT_EQ(plan.fuse.channel.spinWindow.count(), 200);
+}
+
+TEST(SpinMountOption, WantsMicrosecondsUpToOneSecond) {
+  for (const char* bad : {"spin", "spin=", "spin=fast", "spin=-1", "spin=1000001"}) {
+    MountPlan plan;
+    std::string error;
+    EXPECT_FALSE(ApplyMountOption(bad, &plan, &error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,59 @@
+#include "transport/fuse/spin_poller.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace irpfs::fuse {
+
+ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buffer) {
+  if (!enabled()) return -EAGAIN;
+  if (!turn->held) {
+    // Busy CPUs first: then the switch to O_NONBLOCK and back would be all the poll did.
+    if (handling_.load(std::memory_order_relaxed) != 0 ||
+        turnTaken_.exchange(true, std::memory_order_acquire)) {
+      return -EAGAIN;
+    }
+    turn->held = true;
+    if (fcntl(fd, F_SETFL, blockingFlags | O_NONBLOCK) != 0) {
+      GiveUp(fd, blockingFlags, turn);
+      return -EAGAIN;
+    }
+  }
+  const auto until = std::chrono::steady_clock::now() + window_;
+  do {
+    ssize_t n = read(fd, buffer->data, buffer->size);
+    if (n > 0) {
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      return n;
+    }
+    if (n == 0) return 0;
+    if (errno == ENODEV || errno == ECONNABORTED) return 0;  // unmounted or aborted
+    // ENOENT: the request was interrupted and withdrawn while we read it.
+    if (errno != EAGAIN && errno != EINTR && errno != ENOENT) return -errno;
+    // A worker the kernel woke may be waiting for this CPU: let it run first.
+    sched_yield();
+  } while (handling_.load(std::memory_order_relaxed) == 0 &&
+           std::chrono::steady_clock::now() < until);
+  GiveUp(fd, blockingFlags, turn);
+  return -EAGAIN;
+}
+
+void SpinPoller::GiveUp(int fd, int blockingFlags, Turn* turn) {
+  if (!turn->held) return;
+  // Back to blocking reads. F_SETFL on our own descriptor does not fail; if it did,
+  // read(2) would keep answering EAGAIN and the worker would retry: CPU, not requests.
+  fcntl(fd, F_SETFL, blockingFlags);
+  turn->held = false;
+  turnTaken_.store(false, std::memory_order_release);
+}
+
+std::chrono::microseconds PollWindowFor(std::chrono::microseconds requested) {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return std::chrono::microseconds{0};
+  return CPU_COUNT(&allowed) >= 2 ? requested : std::chrono::microseconds{0};
+}
+
+}  // namespace irpfs::fuse

@@ -1,0 +1,82 @@
+// SpinPoller: a /dev/fuse worker keeps asking for the next request for a short while
+// after answering one, instead of going to sleep in read(2) at once.
+//
+// Why: over /dev/fuse one request costs two wake-ups of idle CPUs, the worker's and then
+// the caller's. On a virtual machine each one is an inter-processor interrupt and an exit
+// from the halted vCPU: several microseconds, more than memfs or the mirror spend on a
+// 4 KiB read. A worker that is still awake when the next request is queued takes it
+// without being woken (about 1.5x the requests per second at queue depth 1 here;
+// bench/RESULTS.md). FUSE-over-io_uring gets the same effect differently: each CPU has
+// its own queue and the request is served on the caller's CPU.
+//
+// Cost, and how it is bounded:
+// - At most one worker per channel polls at a time, and only while no other worker is
+//   handling a request (then the CPUs have work, and polling would take from it); the
+//   others sleep in read(2) as before. The kernel still wakes one of them for each request, which
+//   then finds the queue empty and sleeps again: that costs CPU time, but not on the caller's path.
+// - Polling starts only right after a request and lasts at most `window`; a burst that
+//   ends costs one window of CPU time. Between two reads the poller yields the CPU, so a
+//   worker the kernel woke on the same CPU is not kept waiting (without the yield, queue
+//   depth 16 lost up to a fifth of its IOPS on two CPUs).
+// - With a single usable CPU polling would only take time from the caller, so the
+//   channel does not poll there (PollWindowFor).
+// - Polling needs a descriptor no other worker reads (a FUSE_DEV_IOC_CLONE fd), because
+//   it switches O_NONBLOCK on the open file while it polls.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "transport/fuse/buffer_pool.h"
+
+namespace irpfs::fuse {
+
+// The default window: long enough to cover the caller's turn-around between two
+// synchronous requests (a few microseconds), short enough that an idle mount costs
+// nothing measurable.
+inline constexpr std::chrono::microseconds kDefaultSpinWindow{50};
+
+class SpinPoller {
+ public:
+  // window 0 turns polling off.
+  explicit SpinPoller(std::chrono::microseconds window) : window_(window) {}
+
+  bool enabled() const { return window_.count() > 0; }
+
+  // One worker's side: whether it holds the channel's poll turn, which it keeps while it
+  // keeps finding requests (its fd stays O_NONBLOCK meanwhile, so a steady stream costs
+  // no fcntl per request).
+  struct Turn {
+    bool held = false;
+  };
+
+  // Polls fd (read by this worker only; `blockingFlags` are its file status flags) for
+  // the next message. Gives the turn up, and returns -EAGAIN, when nothing came within
+  // the window, when another worker is handling a request (the CPUs are busy, and the
+  // kernel's wake-ups are under way anyway) or when another worker holds the turn.
+  // Returns the message's length, 0 when the session ended, or another -errno.
+  ssize_t Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buffer);
+  // Call after reading the session's end or an error with the turn held.
+  void GiveUp(int fd, int blockingFlags, Turn* turn);
+
+  // Brackets a worker's handling of one request (the busy test of Read).
+  void BeginHandling() { handling_.fetch_add(1, std::memory_order_relaxed); }
+  void EndHandling() { handling_.fetch_sub(1, std::memory_order_relaxed); }
+
+  // Requests taken while polling, i.e. without a wake-up (for tests and `irpfs stats`).
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+
+ private:
+  const std::chrono::microseconds window_;
+  std::atomic<bool> turnTaken_{false};
+  std::atomic<int> handling_{0};
+  std::atomic<uint64_t> hits_{0};
+};
+
+// The window to use when `requested` is asked for: none with fewer than two usable CPUs.
+std::chrono::microseconds PollWindowFor(std::chrono::microseconds requested);
+
+}  // namespace irpfs::fuse
