@@ -6,6 +6,8 @@
 ROWS.tsv:    row_id <TAB> label                      (the systems, in column order)
 METRICS.tsv: metric_id <TAB> label <TAB> unit <TAB> higher|lower
 VALUES.tsv:  row_id <TAB> metric_id <TAB> number | error | n/a
+             (a pair may come once per round: the table shows the median of its numbers,
+             "error" only when no round gave one)
 
 Prints three tables: the absolute figures; speed ratios against the rows with ids "tmpfs"
 and "libfuse" (> 1 means faster than the reference, whichever way the metric runs); and
@@ -13,6 +15,7 @@ each irpfs row's ratio to libfuse against issue 6's targets: >= 1.0x on every me
 the /dev/fuse rows, >= 1.3x on 4 KiB random read QD1 and the uncached stat round trip for
 the io_uring rows (ids ending in "_uring").
 """
+import statistics
 import sys
 
 
@@ -39,6 +42,18 @@ def show_value(text):
     return f"{number:.2f}"
 
 
+def median_values(triples):
+    """(row, metric) -> the median of the rounds' numbers, else what the rounds said."""
+    rounds = {}
+    for row, metric, value in triples:
+        rounds.setdefault((row, metric), []).append(value)
+    values = {}
+    for key, texts in rounds.items():
+        numbers = [n for n in map(as_number, texts) if n is not None]
+        values[key] = repr(statistics.median(numbers)) if numbers else texts[-1]
+    return values
+
+
 def speed_ratio(value, reference, higher_is_better):
     value, reference = as_number(value), as_number(reference)
     if value is None or reference is None or value <= 0 or reference <= 0:
@@ -55,7 +70,7 @@ def main():
         sys.exit("usage: results_table.py ROWS.tsv METRICS.tsv VALUES.tsv")
     rows = read_tsv(sys.argv[1])
     metrics = read_tsv(sys.argv[2])
-    values = {(row, metric): value for row, metric, value in read_tsv(sys.argv[3])}
+    values = median_values(read_tsv(sys.argv[3]))
 
     print("| Measure | " + " | ".join(label for _, label in rows) + " |")
     print("|---|" + "---:|" * len(rows))
