@@ -14,7 +14,7 @@ void DirStream::Adopt(int fd) {
   positioned_ = true;
   untouched_ = true;
   cookie_ = 0;
-  cursor_ = end_ = 0;
+  DropBatches();
 }
 
 void DirStream::Close() {
@@ -22,12 +22,11 @@ void DirStream::Close() {
   fd_ = -1;
   closed_ = true;
   positioned_ = false;
-  cursor_ = end_ = 0;
+  DropBatches();
 }
 
-bool DirStream::BackUpTo(uint64_t cookie) {
-  if (!positioned_ || cookie == 0) return false;
-  for (size_t at = 0; at < cursor_;) {
+bool DirStream::BackUpWithin(size_t from, size_t to, uint64_t cookie) {
+  for (size_t at = from; at < to;) {
     const auto* record = reinterpret_cast<const HostDirent*>(buffer_ + at);
     at += record->reclen;
     if (static_cast<uint64_t>(record->off) == cookie) {
@@ -39,10 +38,23 @@ bool DirStream::BackUpTo(uint64_t cookie) {
   return false;
 }
 
+bool DirStream::BackUpTo(uint64_t cookie) {
+  if (!positioned_ || cookie == 0) return false;
+  // Consumed records: the current batch up to the cursor, and the whole previous batch
+  // (or, while the cursor is in it, its part before the cursor).
+  if (inPrevious_) return BackUpWithin(previousStart_, cursor_, cookie);
+  if (BackUpWithin(start_, cursor_, cookie)) return true;
+  if (!BackUpWithin(previousStart_, previousEnd_, cookie)) return false;
+  // After the previous batch's last record the current batch follows.
+  inPrevious_ = cursor_ < previousEnd_;
+  if (!inPrevious_) cursor_ = start_;
+  return true;
+}
+
 int DirStream::Seek(uint64_t cookie) {
   if (BackUpTo(cookie)) return 0;
   ++seeks_;
-  cursor_ = end_ = 0;
+  DropBatches();
   if (lseek(fd_, static_cast<off_t>(cookie), SEEK_SET) < 0) {
     positioned_ = false;
     return -errno;
@@ -55,26 +67,42 @@ int DirStream::Seek(uint64_t cookie) {
 
 const HostDirent* DirStream::Peek(int* error) {
   *error = 0;
+  if (inPrevious_) {
+    if (cursor_ < previousEnd_) return reinterpret_cast<const HostDirent*>(buffer_ + cursor_);
+    inPrevious_ = false;
+    cursor_ = start_;
+  }
   if (cursor_ < end_) return reinterpret_cast<const HostDirent*>(buffer_ + cursor_);
   if (buffer_ == nullptr) {
     owned_ = std::make_unique<char[]>(kBufferSize);  // new[] aligns for any scalar
     buffer_ = owned_.get();
     size_ = kBufferSize;
   }
+  // The next batch goes into the half the current one does not use; the current one
+  // becomes the previous. Halves stay 8-byte aligned, as records need.
+  // (An empty batch, the end of the directory, does not push the last real one out.)
+  const size_t half = size_ / 2 / 8 * 8;
+  size_t into = start_;
+  if (end_ > start_) {
+    previousStart_ = start_;
+    previousEnd_ = end_;
+    into = start_ == 0 ? half : 0;
+  }
   untouched_ = false;
   long n;
   do {
     ++reads_;
-    n = syscall(SYS_getdents64, fd_, buffer_, size_);
+    n = syscall(SYS_getdents64, fd_, buffer_ + into, into == 0 ? half : size_ - half);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     *error = errno;
     positioned_ = false;
+    DropBatches();
     return nullptr;
   }
-  cursor_ = 0;
-  end_ = static_cast<size_t>(n);
-  return n == 0 ? nullptr : reinterpret_cast<const HostDirent*>(buffer_);
+  cursor_ = start_ = into;
+  end_ = into + static_cast<size_t>(n);
+  return n == 0 ? nullptr : reinterpret_cast<const HostDirent*>(buffer_ + into);
 }
 
 void DirStream::Consume(bool reported) {

@@ -12,6 +12,12 @@
 // behave as for a host process reading the directory through one stream. docs/mirror.md,
 // "Directories".
 //
+// The buffer holds two batches of records, the one being handed out and the one before
+// it. The kernel's READDIR replies are about as large as its caller's getdents buffer
+// (32 KiB for glibc), so the tail it asks for again often began in the previous batch:
+// keeping that batch lets the stream go back there too instead of seeking and reading it
+// again (which made a listing of 19 000 entries read the directory twice over).
+//
 // Not thread-safe: the owner locks `mutex` around every use.
 #pragma once
 
@@ -33,10 +39,11 @@ struct HostDirent {
 
 class DirStream {
  public:
-  static constexpr size_t kBufferSize = 32 * 1024;
+  // Two batches of one getdents64 each.
+  static constexpr size_t kBufferSize = 64 * 1024;
 
   // With no buffer the stream allocates its own at its first read; a one-off enumeration
-  // lends it one (8-byte aligned, at least a record long).
+  // lends it one (8-byte aligned, at least two records long).
   DirStream() = default;
   DirStream(char* buffer, size_t size) : buffer_(buffer), size_(size) {}
   ~DirStream() { Close(); }
@@ -74,7 +81,7 @@ class DirStream {
   void Consume(bool reported);
 
   // Goes back to the record after the one whose cookie is `cookie`, if that record was
-  // read into the buffer and consumed.
+  // read into the buffer (this batch or the one before) and consumed.
   bool BackUpTo(uint64_t cookie);
 
   // How many getdents64 calls and seeks the stream made (tests see that a continued
@@ -91,8 +98,22 @@ class DirStream {
   char* buffer_ = nullptr;
   size_t size_ = 0;
   std::unique_ptr<char[]> owned_;
-  size_t cursor_ = 0;  // buffered records: buffer_[cursor_, end_)
+  // The batches: the current one is buffer_[start_, end_), the one read before it
+  // buffer_[previousStart_, previousEnd_) (empty after a seek). The cursor is in the
+  // current batch, or in the previous one after a back-up into it (inPrevious_), in
+  // which case the current batch follows.
+  size_t cursor_ = 0;
+  size_t start_ = 0;
   size_t end_ = 0;
+  size_t previousStart_ = 0;
+  size_t previousEnd_ = 0;
+  bool inPrevious_ = false;
+
+  void DropBatches() {
+    cursor_ = start_ = end_ = previousStart_ = previousEnd_ = 0, inPrevious_ = false;
+  }
+  // Searches buffer_[from, to) for the record with `cookie`; moves the cursor after it.
+  bool BackUpWithin(size_t from, size_t to, uint64_t cookie);
   uint64_t reads_ = 0;
   uint64_t seeks_ = 0;
 };
