@@ -299,6 +299,7 @@ bool FuseChannel::StartUring() {
   UringQueueOptions queueOptions;
   queueOptions.devFd = transport_.SessionFd();
   queueOptions.depth = std::max(1u, options_.uringDepth);
+  queueOptions.spinWindow = PollWindowFor(options_.spinWindow);
   // The kernel refuses payload buffers smaller than its max payload.
   queueOptions.payloadSize = std::max<size_t>(
       {kMinReadBuffer, info_.maxWrite, static_cast<size_t>(info_.maxPages) * kPageSize});
@@ -336,6 +337,12 @@ void FuseChannel::OnRingRequest(void* ctx, std::span<const std::byte> request, R
   route.sink = sink;
   route.token = token;
   static_cast<FuseChannel*>(ctx)->Handle(request, route);
+}
+
+uint64_t FuseChannel::PolledRequestCount() const {
+  uint64_t total = poller_.hits();
+  for (const auto& ring : rings_) total += ring->PolledCount();
+  return total;
 }
 
 uint64_t FuseChannel::UringRequestCount() const {

@@ -67,8 +67,8 @@ struct ChannelOptions {
   // Pin worker i to CPU i (mod the CPUs this process may use), so a request is served
   // where its worker last ran. Off by default: measure before turning it on.
   bool pinWorkers = false;
-  // How long a /dev/fuse worker keeps polling for the next request after answering one
-  // (spin_poller.h); 0 turns polling off. Not used with one usable CPU or with io_uring.
+  // How long a /dev/fuse worker or a ring thread keeps polling for the next request after
+  // answering one (spin_poller.h); 0 turns polling off. Never with one usable CPU.
   std::chrono::microseconds spinWindow = kDefaultSpinWindow;
   // FUSE_PASSTHROUGH (on by default for the mirror). Needs CAP_SYS_ADMIN to register
   // backing files and is incompatible with the writeback cache; when it cannot be had,
@@ -118,8 +118,9 @@ class FuseChannel {
   size_t UringQueueCount() const { return rings_.size(); }
   // Requests taken from the rings so far.
   uint64_t UringRequestCount() const;
-  // Requests a /dev/fuse worker took while polling, without being woken (spin_poller.h).
-  uint64_t PolledRequestCount() const { return poller_.hits(); }
+  // Requests a /dev/fuse worker or a ring thread took while polling, without being woken
+  // (spin_poller.h).
+  uint64_t PolledRequestCount() const;
   // Why useUring fell back to /dev/fuse workers (empty when it did not).
   const std::string& uringFallbackReason() const { return uringFallback_; }
 

@@ -5,9 +5,16 @@
 // the caller's. On a virtual machine each one is an inter-processor interrupt and an exit
 // from the halted vCPU: several microseconds, more than memfs or the mirror spend on a
 // 4 KiB read. A worker that is still awake when the next request is queued takes it
-// without being woken (about 1.5x the requests per second at queue depth 1 here;
-// bench/RESULTS.md). FUSE-over-io_uring gets the same effect differently: each CPU has
-// its own queue and the request is served on the caller's CPU.
+// without being woken (about 1.3x the requests per second at queue depth 1 here;
+// bench/RESULTS.md).
+//
+// FUSE-over-io_uring queues a request on the ring of the caller's CPU, whose thread runs
+// there; but the reply wakes the caller on whichever CPU is idle (the one it ran on is
+// busy with the ring thread at that moment), so on two CPUs the caller hops between
+// them and every reply wakes a halted vCPU. A ring thread that keeps collecting
+// completions for the window after serving (UringQueue::PollBriefly, same window, same
+// yielding) keeps its CPU awake: queue depth 1 went from 49-57k to 97-114k IOPS and the
+// uncached stat p50 from 19-26 to 12-16 us in alternating runs of memfs.
 //
 // Cost, and how it is bounded:
 // - At most one worker per channel polls at a time, and only while no other worker is
@@ -19,7 +26,7 @@
 //   worker the kernel woke on the same CPU is not kept waiting (without the yield, queue
 //   depth 16 lost up to a fifth of its IOPS on two CPUs).
 // - With a single usable CPU polling would only take time from the caller, so the
-//   channel does not poll there (PollWindowFor).
+//   channel does not poll there (PollWindowFor), on /dev/fuse or on the rings.
 // - Polling needs a descriptor no other worker reads (a FUSE_DEV_IOC_CLONE fd), because
 //   it switches O_NONBLOCK on the open file while it polls.
 #pragma once

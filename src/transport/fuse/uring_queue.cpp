@@ -276,12 +276,29 @@ void UringQueue::SubmitEntry(Entry* entry, UringCmd cmd) {
   ++inKernel_;
 }
 
+void UringQueue::PollBriefly() {
+  if (io_uring_submit(&ring_) < 0) return;  // the sleeping submit reports the error
+  const auto until = std::chrono::steady_clock::now() + options_.spinWindow;
+  do {
+    // With DEFER_TASKRUN a request's completion is posted only when this thread enters
+    // the kernel to collect events.
+    io_uring_get_events(&ring_);
+    if (io_uring_cq_ready(&ring_) != 0) {
+      polled_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    sched_yield();
+  } while (std::chrono::steady_clock::now() < until);
+}
+
 void UringQueue::Loop() {
+  unsigned seen = 0;
   for (;;) {
     TakeHandoffs();
     FlushCommits();
     if (stop_.load(std::memory_order_acquire)) return;
     if (sessionEnded_ && inKernel_ == 0) return;
+    if (seen != 0 && options_.spinWindow.count() > 0) PollBriefly();
     int result = io_uring_submit_and_wait(&ring_, 1);
     if (result < 0 && result != -EINTR && result != -EAGAIN && result != -EBUSY) {
       FuseLog(LogLevel::kError, "ring %u: io_uring_enter failed: %s; queue stops", options_.qid,
@@ -289,7 +306,7 @@ void UringQueue::Loop() {
       return;
     }
     unsigned head = 0;
-    unsigned seen = 0;
+    seen = 0;
     io_uring_cqe* cqe = nullptr;
     io_uring_for_each_cqe(&ring_, head, cqe) {
       OnCompletion(cqe);

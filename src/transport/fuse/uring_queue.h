@@ -29,6 +29,7 @@
 #include <liburing.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -54,6 +55,9 @@ struct UringQueueOptions {
   unsigned depth = 8;      // ring entries (requests in flight) on this queue
   size_t payloadSize = 0;  // >= the kernel's max payload: max(max_write, max_pages pages)
   bool pinToCpu = true;    // pin the thread to CPU qid
+  // After serving requests, how long the thread keeps looking for the next one before it
+  // sleeps in io_uring_enter (0: never). See spin_poller.h for why polling pays here.
+  std::chrono::microseconds spinWindow{0};
 };
 
 class UringQueue final : public ReplySink {
@@ -71,6 +75,8 @@ class UringQueue final : public ReplySink {
   // Asks the thread to end; does not wait.
   void Stop();
   void Join();
+  // Times polling after a request found a completion waiting (PollBriefly).
+  uint64_t PolledCount() const { return polled_.load(std::memory_order_relaxed); }
 
   int Send(void* token, uint64_t unique, int32_t error, const iovec* payload, int count) override;
 
@@ -96,6 +102,9 @@ class UringQueue final : public ReplySink {
   void Run(void (*onExit)(void*), void* exitCtx);
   int Setup();
   void Loop();
+  // Submits what is queued and waits up to spinWindow for a completion, yielding the CPU
+  // between looks.
+  void PollBriefly();
   void ReportStart(int result);
   void SubmitEntry(Entry* entry, UringCmd cmd);
   io_uring_sqe* NextSqe();
@@ -120,6 +129,7 @@ class UringQueue final : public ReplySink {
   bool sessionEnded_ = false;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> requests_{0};
+  std::atomic<uint64_t> polled_{0};
 
   std::thread thread_;
   std::mutex startMu_;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,15 +56,51 @@ class UringMountTest : public ::testing::Test {
     FuseMountOptions options;
     options.channel.useUring = true;
     options.channel.uringDepth = 4;
+    options.channel.spinWindow = spinWindow_;
     options.channel.maxWrite = 128 * 1024;
     options.enableKernelUring = enableKernelUring;
     options.drainTimeout = drainTimeout;
     ASSERT_TRUE(fs_.Mount(options, &error)) << error;
   }
 
+  // Serial stats of one file, each a request (attributes are not cached).
+  void SerialStats(int count) {
+    const std::string path = fs_.Path("polled");
+    int fd = open(path.c_str(), O_CREAT | O_RDWR, 0644);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    close(fd);
+    for (int i = 0; i < count; ++i) {
+      struct stat st {};
+      ASSERT_EQ(stat(path.c_str(), &st), 0) << std::strerror(errno);
+    }
+  }
+
   KernelUring initial_ = KernelUring::kUnavailable;
+  std::chrono::microseconds spinWindow_ = kDefaultSpinWindow;
   MemfsMount fs_;
 };
+
+int UsableCpus() {
+  cpu_set_t allowed;
+  return sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
+}
+
+TEST_F(UringMountTest, RingThreadsPollAfterServing) {
+  if (UsableCpus() < 2) GTEST_SKIP() << "polling is off with one usable CPU";
+  spinWindow_ = std::chrono::milliseconds(5);  // far longer than a stat's turn-around
+  MountUring();
+  ASSERT_TRUE(fs_.channel().UringActive()) << fs_.channel().uringFallbackReason();
+  SerialStats(300);
+  EXPECT_GT(fs_.channel().PolledRequestCount(), 0u);
+}
+
+TEST_F(UringMountTest, RingThreadsDoNotPollWithAZeroWindow) {
+  spinWindow_ = std::chrono::microseconds(0);
+  MountUring();
+  ASSERT_TRUE(fs_.channel().UringActive()) << fs_.channel().uringFallbackReason();
+  SerialStats(300);
+  EXPECT_EQ(fs_.channel().PolledRequestCount(), 0u);
+}
 
 TEST_F(UringMountTest, ServesFilesThroughTheRings) {
   MountUring();
