@@ -1,5 +1,6 @@
 #include "memfs_mount.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -39,6 +40,13 @@ bool MemfsMount::Create(const DispatcherOptions& options, std::string* error) {
   return true;
 }
 
+bool MemfsMount::CreateUncached(std::string* error) {
+  DispatcherOptions options;
+  options.attrTimeout = 0;
+  options.entryTimeout = 0;
+  return Create(options, error);
+}
+
 bool MemfsMount::Mount(FuseMountOptions options, std::string* error) {
   char pattern[] = "/tmp/irpfs-uring-XXXXXX";
   if (mkdtemp(pattern) == nullptr) {
@@ -60,6 +68,11 @@ void MemfsMount::Unmount() {
   driver_ = nullptr;
   if (!dir_.empty()) rmdir(dir_.c_str());
   dir_.clear();
+}
+
+int UsableCpus() {
+  cpu_set_t allowed;
+  return sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
 }
 
 }  // namespace irpfs::fuse::testing

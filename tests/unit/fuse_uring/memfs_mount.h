@@ -19,6 +19,8 @@ class MemfsMount {
 
   // Creates the volume and the dispatcher (no mount yet).
   bool Create(const DispatcherOptions& options, std::string* error);
+  // The same with attribute and entry timeouts 0, so every stat is a request.
+  bool CreateUncached(std::string* error);
   // Mounts on a fresh directory under /tmp.
   bool Mount(FuseMountOptions options, std::string* error);
   void Unmount();
@@ -36,5 +38,8 @@ class MemfsMount {
   FuseMount mount_;
   std::string dir_;
 };
+
+// CPUs this process may run on (polling is off with fewer than two).
+int UsableCpus();
 
 }  // namespace irpfs::fuse::testing

@@ -18,11 +18,6 @@
 namespace irpfs::fuse::testing {
 namespace {
 
-int UsableCpus() {
-  cpu_set_t allowed;
-  return sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
-}
-
 class SpinPollTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -35,10 +30,7 @@ class SpinPollTest : public ::testing::Test {
   // Attributes are not cached, so every stat is a request.
   void MountWithWindow(std::chrono::microseconds window) {
     std::string error;
-    DispatcherOptions dispatcherOptions;
-    dispatcherOptions.attrTimeout = 0;
-    dispatcherOptions.entryTimeout = 0;
-    ASSERT_TRUE(fs_.Create(dispatcherOptions, &error)) << error;
+    ASSERT_TRUE(fs_.CreateUncached(&error)) << error;
     FuseMountOptions options;
     options.channel.spinWindow = window;
     ASSERT_TRUE(fs_.Mount(options, &error)) << error;

@@ -49,10 +49,7 @@ class UringMountTest : public ::testing::Test {
   void MountUring(bool enableKernelUring = true,
                   std::chrono::milliseconds drainTimeout = std::chrono::milliseconds(2000)) {
     std::string error;
-    DispatcherOptions dispatcherOptions;
-    dispatcherOptions.attrTimeout = 0;
-    dispatcherOptions.entryTimeout = 0;
-    ASSERT_TRUE(fs_.Create(dispatcherOptions, &error)) << error;
+    ASSERT_TRUE(fs_.CreateUncached(&error)) << error;
     FuseMountOptions options;
     options.channel.useUring = true;
     options.channel.uringDepth = 4;
@@ -79,11 +76,6 @@ class UringMountTest : public ::testing::Test {
   std::chrono::microseconds spinWindow_ = kDefaultSpinWindow;
   MemfsMount fs_;
 };
-
-int UsableCpus() {
-  cpu_set_t allowed;
-  return sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
-}
 
 TEST_F(UringMountTest, RingThreadsPollAfterServing) {
   if (UsableCpus() < 2) GTEST_SKIP() << "polling is off with one usable CPU";
