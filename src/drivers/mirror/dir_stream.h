@@ -110,7 +110,8 @@ class DirStream {
   bool inPrevious_ = false;
 
   void DropBatches() {
-    cursor_ = start_ = end_ = previousStart_ = previousEnd_ = 0, inPrevious_ = false;
+    cursor_ = start_ = end_ = previousStart_ = previousEnd_ = 0;
+    inPrevious_ = false;
   }
   // Searches buffer_[from, to) for the record with `cookie`; moves the cursor after it.
   bool BackUpWithin(size_t from, size_t to, uint64_t cookie);

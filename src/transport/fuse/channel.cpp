@@ -299,7 +299,7 @@ bool FuseChannel::StartUring() {
   UringQueueOptions queueOptions;
   queueOptions.devFd = transport_.SessionFd();
   queueOptions.depth = std::max(1u, options_.uringDepth);
-  queueOptions.spinWindow = PollWindowFor(options_.spinWindow);
+  queueOptions.spinWindow = poller_.window();  // decided once, for both transports
   // The kernel refuses payload buffers smaller than its max payload.
   queueOptions.payloadSize = std::max<size_t>(
       {kMinReadBuffer, info_.maxWrite, static_cast<size_t>(info_.maxPages) * kPageSize});
@@ -354,10 +354,12 @@ uint64_t FuseChannel::UringRequestCount() const {
 void FuseChannel::Worker(int fd, unsigned index, bool ownsFd) {
   if (options_.pinWorkers) PinToCpu(index);
   const int blockingFlags = ownsFd && poller_.enabled() ? fcntl(fd, F_GETFL) : -1;
+  // Without polling, the busy count (a cache line all workers share) is not touched.
+  const bool polling = blockingFlags >= 0;
   SpinPoller::Turn turn;
   RecvBuffer* buffer = pool_->AcquireRecv();
   while (buffer != nullptr) {
-    ssize_t n = blockingFlags >= 0 ? poller_.Read(fd, blockingFlags, &turn, buffer) : -EAGAIN;
+    ssize_t n = polling ? poller_.Read(fd, blockingFlags, &turn, buffer) : -EAGAIN;
     if (n == -EAGAIN) n = ReadMessage(fd, buffer);
     if (n == 0) break;
     if (n < 0) {
@@ -365,10 +367,10 @@ void FuseChannel::Worker(int fd, unsigned index, bool ownsFd) {
               static_cast<int>(-n));
       break;
     }
-    poller_.BeginHandling();
+    if (polling) poller_.BeginHandling();
     Handle(std::span<const std::byte>(buffer->data, static_cast<size_t>(n)),
            Route{fd, buffer, nullptr, nullptr});
-    poller_.EndHandling();
+    if (polling) poller_.EndHandling();
     if (buffer->pinned.load(std::memory_order_acquire)) {
       // A request kept this buffer (Reply::PinInput); read into another one.
       pool_->ReleaseRecv(buffer);

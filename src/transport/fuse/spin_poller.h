@@ -52,6 +52,7 @@ class SpinPoller {
   explicit SpinPoller(std::chrono::microseconds window) : window_(window) {}
 
   bool enabled() const { return window_.count() > 0; }
+  std::chrono::microseconds window() const { return window_; }
 
   // One worker's side: whether it holds the channel's poll turn, which it keeps while it
   // keeps finding requests (its fd stays O_NONBLOCK meanwhile, so a steady stream costs
