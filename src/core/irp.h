@@ -207,6 +207,10 @@ inline constexpr uint32_t kSynchronousApi = 0x4;
 inline constexpr uint32_t kNoCache = 0x1;
 inline constexpr uint32_t kBufferAllocated = 0x10;  // systemBuffer is the I/O manager's copy
 inline constexpr uint32_t kInputOperation = 0x40;   // data flows to the caller (read)
+// Set by the file system, read by the originator after completion: the request changed
+// the file's attributes beyond what its own result says (a write that dropped set-ID
+// bits), so a cache of them in front of the stack must be dropped.
+inline constexpr uint32_t kAttributesChanged = 0x100;
 }  // namespace irp_flag
 
 struct Irp {

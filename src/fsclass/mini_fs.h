@@ -41,6 +41,12 @@ struct OperationContext {
 
   // IoCancelIrp was called on the IRP (a FUSE_INTERRUPT, CancelIoEx).
   bool Cancelled() const { return irp != nullptr && irp->cancel.load(std::memory_order_relaxed); }
+  // The operation changed the node's mode as a side effect (a write, truncate, fallocate
+  // or copy dropped set-ID bits): the transport drops the kernel's cached attributes
+  // before it answers, so nothing acts on the old mode (irp_flag::kAttributesChanged).
+  void ReportAttributesChanged() const {
+    if (irp != nullptr) irp->flags |= irp_flag::kAttributesChanged;
+  }
 };
 
 // What a create makes.

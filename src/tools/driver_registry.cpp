@@ -168,9 +168,9 @@ bool FaultsCheck(std::string_view options, std::string* error) {
 
 constexpr DriverEntryInfo kDrivers[] = {
     {"memfs", "", "a file system in memory (-o capacity=SIZE,inodes=N,label=TEXT,mode=OCTAL)", 0,
-     MemfsAcceptsOption, MemfsCheck, MemfsBuild, ClassDriverDestroy},
+     MemfsAcceptsOption, MemfsCheck, MemfsBuild, ClassDriverDestroy, false, true},
     {"mirror", "SOURCE", "a host directory, passed through (-o label=TEXT)", 1, MirrorAcceptsOption,
-     MirrorCheck, MirrorBuild, ClassDriverDestroy, true},
+     MirrorCheck, MirrorBuild, ClassDriverDestroy, true, true},
 };
 
 constexpr FilterEntryInfo kFilters[] = {

@@ -39,6 +39,10 @@ struct DriverEntryInfo {
   // Its files have host descriptors (MiniFileSystem::GetBackingDescriptor): FUSE
   // passthrough is on unless -o nopassthrough.
   bool passthroughByDefault = false;
+  // It drops set-ID bits and file capabilities itself on write, truncate, fallocate, copy
+  // and chown, and reports a dropped bit (OperationContext::ReportAttributesChanged):
+  // FUSE_HANDLE_KILLPRIV_V2 is asked for unless -o nokillpriv_v2.
+  bool dropsPrivileges = false;
 };
 
 struct FilterEntryInfo {

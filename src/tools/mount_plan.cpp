@@ -90,6 +90,10 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
       return badValue();
     return true;
   }
+  // FUSE_HANDLE_KILLPRIV_V2 (on for drivers that drop set-ID bits themselves): the kernel
+  // stops asking for security.capability before writes (docs/fuse-mapping.md).
+  if (key == "killpriv_v2") return flag(&channel.handleKillprivV2, true);
+  if (key == "nokillpriv_v2") return flag(&channel.handleKillprivV2, false);
   if (key == "pin_workers") return flag(&channel.pinWorkers, true);
   // spin=USEC: how long a /dev/fuse worker polls for the next request (spin_poller.h).
   if (key == "spin") {
@@ -203,6 +207,7 @@ bool ParseMountCommand(int argc, char** argv, MountPlan* plan, std::string* erro
   plan->fuse.mount.mountpoint = AbsolutePath(positionals.back());
   plan->fuse.mount.fsname = "irpfs-" + std::string(plan->driver->name);
   plan->fuse.channel.passthrough = plan->driver->passthroughByDefault;
+  plan->fuse.channel.handleKillprivV2 = plan->driver->dropsPrivileges;
 
   std::vector<std::string> entries;
   for (const std::string& text : options) SplitOptions(text, &entries);

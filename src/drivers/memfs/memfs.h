@@ -102,11 +102,12 @@ class MemFs final : public fsclass::MiniFileSystem {
 
   NtStatus LookupParent(Node* dir, fsclass::NodeRef* out);
   NtStatus BackRange(Node* node, uint64_t offset, uint64_t end);
-  // What Linux takes from a file whose content or owner changes (caller holds
-  // node->mutex exclusively): its file capabilities always, set-user-ID and set-group-ID
-  // unless the changer is root. Over FUSE the kernel asks for these changes itself; the
-  // in-process transport relies on this.
-  void DropPrivileges(Node* node, const Requestor& requestor);
+  // What Linux takes from a file whose content changes (caller holds node->mutex
+  // exclusively): its file capabilities always, set-user-ID and set-group-ID unless the
+  // changer is root. A dropped bit is reported (ctx.ReportAttributesChanged) for the
+  // kernel's cached mode. Over FUSE with FUSE_HANDLE_KILLPRIV_V2, and in process, only
+  // the file system drops them; without it the kernel asks first (SETATTR, REMOVEXATTR).
+  void DropPrivileges(Node* node, const fsclass::OperationContext& ctx);
   void DropFileCapabilities(Node* node);
   static bool HasPrivilegesToDrop(const Node* node, const Requestor& requestor);
 

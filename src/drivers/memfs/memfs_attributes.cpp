@@ -44,7 +44,7 @@ NtStatus MemFs::SetFileInformation(const OperationContext& ctx, NodeRef nodeRef,
     node->data.Resize(info.size);
     capacity_.ReleaseBytes(before - node->data.allocatedBytes());
     node->mtime = now;
-    DropPrivileges(node, ctx.requestor);
+    DropPrivileges(node, ctx);
   }
   if (info.valid & (posix_valid::kUid | posix_valid::kGid)) {
     if (info.valid & posix_valid::kUid) node->uid = info.uid;

@@ -137,7 +137,7 @@ NtStatus MemFs::CopyRange(const OperationContext& ctx, NodeRef srcRef, void*, ui
   uint64_t dstEnd = dstOffset + length;
   if (dstEnd > dst->data.size()) dst->data.Resize(dstEnd);
   dst->TouchModified(Now());
-  DropPrivileges(dst, ctx.requestor);
+  DropPrivileges(dst, ctx);
   *copied = length;
   return NtStatus::Success;
 }

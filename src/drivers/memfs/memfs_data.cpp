@@ -54,14 +54,17 @@ void MemFs::DropFileCapabilities(Node* node) {
   }
 }
 
-void MemFs::DropPrivileges(Node* node, const Requestor& requestor) {
+void MemFs::DropPrivileges(Node* node, const OperationContext& ctx) {
   DropFileCapabilities(node);
+  const Requestor& requestor = ctx.requestor;
   if (requestor.uid == 0) return;  // CAP_FSETID
+  uint32_t before = node->mode;
   node->mode &= ~S_ISUID;
   // Without group execute S_ISGID marks mandatory locking, not set-group-ID; Linux still
   // drops it for a writer outside the file's group (supplementary groups are not known
   // here: a member only through one loses the bit too).
   if ((node->mode & S_IXGRP) || requestor.gid != node->gid) node->mode &= ~S_ISGID;
+  if (node->mode != before) ctx.ReportAttributesChanged();
 }
 
 // Caller holds node->mutex exclusively. Backs [offset, end) with memory, charged against
@@ -132,12 +135,12 @@ NtStatus MemFs::Write(const OperationContext& ctx, NodeRef nodeRef, void*, const
   }
   assert(node->data.allocatedBytes() - before == growth);
   node->TouchModified(Now());
-  DropPrivileges(node, ctx.requestor);
+  DropPrivileges(node, ctx);
   *bytesWritten = length;
   return NtStatus::Success;
 }
 
-NtStatus MemFs::Allocate(const OperationContext&, NodeRef nodeRef, void*, uint64_t offset,
+NtStatus MemFs::Allocate(const OperationContext& ctx, NodeRef nodeRef, void*, uint64_t offset,
                          uint64_t length, uint32_t mode) {
   Node* node = NodeOf(nodeRef);
   if (mode & ~(kFallocKeepSize | kFallocPunchHole | kFallocZeroRange)) {
@@ -164,6 +167,8 @@ NtStatus MemFs::Allocate(const OperationContext&, NodeRef nodeRef, void*, uint64
     if (!keepSize && end > node->data.size()) node->data.Resize(end);
   }
   node->TouchModified(Now());
+  // As Linux's file systems do on every fallocate (file_modified).
+  DropPrivileges(node, ctx);
   return NtStatus::Success;
 }
 

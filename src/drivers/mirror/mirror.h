@@ -155,6 +155,7 @@ class MirrorFs final : public fsclass::MiniFileSystem {
   int ChmodHost(Node* node, mode_t mode);
   // Whether `mode` is the node's mode with some set-ID bits cleared and nothing else changed.
   static bool DropsOnlySetIdBits(Node* node, uint32_t mode);
+  static bool HasSetIdBits(int fd);
   // Whether the requestor may write the node (the host decides, with its identity).
   bool CallerMayWrite(const fsclass::OperationContext& ctx, Node* node);
   // Reopens a regular file none of whose names leads to it any more (see mirror_data.cpp).

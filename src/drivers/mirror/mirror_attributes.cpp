@@ -69,6 +69,11 @@ int MirrorFs::ChmodHost(Node* node, mode_t mode) {
   return r;
 }
 
+bool MirrorFs::HasSetIdBits(int fd) {
+  struct statx stx;
+  return host::StatAt(fd, "", &stx) == 0 && (stx.stx_mode & (S_ISUID | S_ISGID));
+}
+
 bool MirrorFs::DropsOnlySetIdBits(Node* node, uint32_t mode) {
   struct statx stx;
   if (host::StatAt(node->fd, "", &stx) != 0) return false;
@@ -113,6 +118,9 @@ NtStatus MirrorFs::SetFileInformation(const OperationContext& ctx, NodeRef nodeR
     if (int r = ChmodHost(node, info.mode & 07777); r < 0) return StatusOf(r);
   }
   if (valid & posix_valid::kSize) {
+    // A truncate by another user drops set-ID bits on the host; an O_TRUNC open's reply
+    // carries no attributes, so the kernel's copy of the mode goes.
+    if (node->isRegular() && HasSetIdBits(node->fd)) ctx.ReportAttributesChanged();
     OpenFileUse open(openContext);
     int r;
     if (open.ok() && open->accessMode != O_RDONLY) {

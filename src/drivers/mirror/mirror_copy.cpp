@@ -86,12 +86,12 @@ NtStatus MirrorFs::CopyRange(const OperationContext& ctx, NodeRef, void* srcOpen
   if (src->accessMode == O_WRONLY || dst->accessMode == O_RDONLY) return NtStatus::InvalidHandle;
   // As Write: a copy by a caller without CAP_FSETID clears the destination's set-ID
   // bits, which the root server's own copy would keep; switch identity only then.
-  struct statx stx;
-  bool setId = host::StatAt(dst->fd, "", &stx) == 0 && (stx.stx_mode & (S_ISUID | S_ISGID));
+  bool setId = HasSetIdBits(dst->fd);
   std::optional<IdentityScope> identity;
   if (setId) {
     identity.emplace(identity_, ctx.requestor);
     if (!identity->ok()) return NtStatus::AccessDenied;
+    ctx.ReportAttributesChanged();
   }
   uint64_t done = 0;
   while (done < length) {

@@ -169,7 +169,6 @@ NtStatus FuseChannel::Start() {
   pool_->ReleaseRecv(buffer);
   if (!NtSuccess(status)) return status;
 
-  notify_ = std::make_unique<NotifyQueue>(fd);
   unsigned threads = options_.threads;
   if (threads == 0) threads = std::max(kMinDefaultWorkers, std::thread::hardware_concurrency());
   started_ = true;
@@ -269,6 +268,9 @@ NtStatus FuseChannel::Negotiate(const DecodedRequest& request, int fd, bool* aga
   info_.maxReadahead = out.max_readahead;
   info_.timeGran = out.time_gran;
   info_.backingFiles = (agreed & init_flag::kPassthrough) ? &transport_ : nullptr;
+  // Made before Init so the dispatcher can keep a pointer: it lives as long as the channel.
+  if (!notify_) notify_ = std::make_unique<NotifyQueue>(fd);
+  info_.invalidator = notify_.get();
   decodeOptions_.setxattrExt = (agreed & init_flag::kSetxattrExt) != 0;
 
   dispatcher_.Init(info_);

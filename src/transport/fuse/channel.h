@@ -62,6 +62,9 @@ struct ChannelOptions {
   bool writebackCache = false;
   bool posixLocks = true;
   bool flockLocks = true;
+  // FUSE_HANDLE_KILLPRIV_V2: the file system drops set-ID bits and file capabilities on
+  // write, truncate and chown itself, so the kernel marks checked inodes S_NOSEC and stops
+  // sending a GETXATTR of security.capability before every write. Only for stacks that do.
   bool handleKillprivV2 = false;
   bool autoInvalData = true;
   // Pin worker i to CPU i (mod the CPUs this process may use), so a request is served

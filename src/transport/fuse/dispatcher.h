@@ -43,6 +43,7 @@
 namespace irpfs::fuse {
 
 class FuseTransport;
+class Invalidator;
 
 // What INIT settled, for the dispatcher to size its replies and pick its behaviour.
 struct ConnectionInfo {
@@ -60,6 +61,8 @@ struct ConnectionInfo {
   // offers FUSE_PASSTHROUGH only when asked to (ChannelOptions) and the process may
   // register backing files.
   FuseTransport* backingFiles = nullptr;
+  // The session's notifications (invalidator.h); lives as long as the channel.
+  Invalidator* invalidator = nullptr;
   bool Has(uint64_t flag) const { return (flags & flag) != 0; }
   bool KernelOffers(uint64_t flag) const { return (kernelFlags & flag) != 0; }
 };

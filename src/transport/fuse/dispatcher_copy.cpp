@@ -41,6 +41,7 @@ void DispatcherImpl::CopyRange(const RequestContext& ctx, const fuse_copy_file_r
                                Reply reply, bool wide) {
   Operation* op = Begin(OpKind::kCopyRange, ctx, std::move(reply));
   op->flags = wide ? 1 : 0;
+  op->changedNode = in.nodeid_out;
   // fo is the destination (the IRP's file object), fo2 the source the input names; both
   // stay referenced until the IRP is complete, which is what keeps the input valid.
   op->fo = handles_.Reference(FileHandle{in.fh_out});

@@ -7,6 +7,7 @@
 #include "core/io_manager.h"
 #include "transport/fuse/dispatcher_impl.h"
 #include "transport/fuse/dispatcher_operation.h"
+#include "transport/fuse/invalidator.h"
 
 namespace irpfs::fuse {
 
@@ -56,6 +57,7 @@ Operation* DispatcherImpl::Begin(OpKind kind, const RequestContext& ctx, Reply r
   op->dispatcher = this;
   op->kind = kind;
   op->ctx = ctx;
+  op->changedNode = ctx.nodeid;
   op->requestor = Requestor{static_cast<pid_t>(ctx.pid), ctx.uid, ctx.gid};
   op->reply = std::move(reply);
   inFlight_.fetch_add(1);
@@ -151,6 +153,13 @@ void DispatcherImpl::IrpFinished(Operation* op) {
       // Never opened: the last reference sends no IRP, so no stack reference is needed.
       ObDereferenceObject(fileObject);
     }
+  }
+  // The file system changed attributes the reply does not carry (a write dropped set-ID
+  // bits): the kernel forgets its copy before anything answers, so no exec or permission
+  // check goes by the old mode.
+  Invalidator* invalidator = connection_.invalidator;
+  if ((op->irp.flags & irp_flag::kAttributesChanged) && invalidator != nullptr) {
+    invalidator->InvalidateAttributesNow(op->changedNode);
   }
   if (op->phase.exchange(detail::phase::kCompleted) == detail::phase::kSent) Defer(op);
 }

@@ -95,6 +95,9 @@ struct Operation {
   OpKind kind = OpKind::kSimple;
   int step = 0;
   bool statx = false;  // kGetattr answering STATX
+  // The node whose attributes an IRP of this request may change aside (irp_flag::
+  // kAttributesChanged): the request's own, or a copy's destination.
+  uint64_t changedNode = 0;
 
   // ---- The IRP in flight.
   Irp irp;

@@ -20,6 +20,11 @@ class Invalidator {
   // Drop cached data of `nodeid` in [offset, offset+length) (length 0 = to the end) and
   // its attributes. offset < 0: attributes only.
   virtual void InvalidateInode(uint64_t nodeid, int64_t offset = 0, int64_t length = 0) = 0;
+  // Drops the attributes of `nodeid` before returning, written by the calling thread: for
+  // a worker that must have the kernel forget an old mode before it answers a request.
+  // The one notification that may be written inline: with no range, the kernel takes no
+  // lock a request in flight could hold (no inode lock, no page lock).
+  virtual void InvalidateAttributesNow(uint64_t nodeid) = 0;
   // Drop the cached name `name` in directory `parent` (and its negative entry).
   virtual void InvalidateEntry(uint64_t parent, std::string_view name) = 0;
   // The name `name` of `child` in `parent` was deleted behind the kernel's back.

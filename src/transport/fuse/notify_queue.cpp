@@ -42,6 +42,10 @@ void NotifyQueue::InvalidateInode(uint64_t nodeid, int64_t offset, int64_t lengt
   Push(Item{static_cast<int>(NotifyCode::kInvalInode), nodeid, 0, offset, length, {}});
 }
 
+void NotifyQueue::InvalidateAttributesNow(uint64_t nodeid) {
+  Write(Item{static_cast<int>(NotifyCode::kInvalInode), nodeid, 0, -1, 0, {}});
+}
+
 void NotifyQueue::InvalidateEntry(uint64_t parent, std::string_view name) {
   Push(Item{static_cast<int>(NotifyCode::kInvalEntry), parent, 0, 0, 0, std::string(name)});
 }

@@ -24,6 +24,7 @@ class NotifyQueue final : public Invalidator {
   ~NotifyQueue() override;  // stops the thread; queued notifications are dropped
 
   void InvalidateInode(uint64_t nodeid, int64_t offset, int64_t length) override;
+  void InvalidateAttributesNow(uint64_t nodeid) override;
   void InvalidateEntry(uint64_t parent, std::string_view name) override;
   void NotifyDelete(uint64_t parent, uint64_t child, std::string_view name) override;
   void Flush() override;

@@ -65,6 +65,24 @@ TEST(MountCommandParseTest, SyncReadTurnsAsyncReadOff) {
   EXPECT_NE(error.find("takes no value"), std::string::npos) << error;
 }
 
+// memfs and the mirror drop set-ID bits themselves, so they ask for
+// FUSE_HANDLE_KILLPRIV_V2 unless told not to.
+TEST(MountCommandParseTest, KillprivV2IsOnForTheShippedDriversUnlessTurnedOff) {
+  for (std::string driver : {"memfs", "mirror"}) {
+    std::vector<std::string> args{driver, "/tmp"};
+    if (driver == "mirror") args.insert(args.begin() + 1, "/usr");
+    MountPlan plan;
+    std::string error;
+    EXPECT_FALSE(plan.fuse.channel.handleKillprivV2) << "the channel's own default is off";
+    ASSERT_TRUE(Parse(args, &plan, &error)) << error;
+    EXPECT_TRUE(plan.fuse.channel.handleKillprivV2) << driver;
+    args.insert(args.end(), {"-o", "nokillpriv_v2"});
+    MountPlan off;
+    ASSERT_TRUE(Parse(args, &off, &error)) << error;
+    EXPECT_FALSE(off.fuse.channel.handleKillprivV2) << driver;
+  }
+}
+
 TEST(MountCommandParseTest, RelativeMountPointBecomesAbsolute) {
   MountPlan plan;
   std::string error;

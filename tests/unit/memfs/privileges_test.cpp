@@ -1,6 +1,8 @@
 // What memfs takes from a file whose content or owner changes, as Linux does (the FUSE
 // mount leaves it to memfs under FUSE_HANDLE_KILLPRIV_V2): file capabilities from every
-// writer, set-ID bits from writers without CAP_FSETID (here: not root).
+// writer, set-ID bits from writers without CAP_FSETID (here: not root), and it reports a
+// dropped bit on the IRP.
+#include <linux/falloc.h>
 #include <sys/stat.h>
 
 #include "memfs_fixture.h"
@@ -65,6 +67,46 @@ TEST_F(PrivilegesTest, SetGroupIdWithoutGroupExecuteGoesOnlyForNonMembers) {
   ctx_.requestor.gid = 1000;
   ASSERT_EQ(Write(file, "member", 0), NtStatus::Success);
   EXPECT_EQ(Stat(file).mode & 07777, 02666u) << "a member keeps the mandatory-lock marker";
+}
+
+// A dropped set-ID bit is reported on the IRP, for the transport to drop the kernel's
+// cached mode (the write's reply carries no attributes); nothing dropped, nothing said.
+TEST_F(PrivilegesTest, DroppedSetIdBitsAreReportedOnTheIrp) {
+  NodeRef file = MakeFile(root(), "f");
+  SetMode(*fs_, ctx_, file, 06755);
+  Irp irp;
+  ctx_.irp = &irp;
+  ASSERT_EQ(Write(file, "x", 0), NtStatus::Success);
+  EXPECT_EQ(Stat(file).mode & 07777, 0755u);
+  EXPECT_TRUE(irp.flags & irp_flag::kAttributesChanged);
+
+  irp.flags = 0;
+  ASSERT_EQ(Write(file, "y", 1), NtStatus::Success);
+  EXPECT_FALSE(irp.flags & irp_flag::kAttributesChanged) << "no bit left to drop";
+
+  ctx_.requestor.uid = 0;
+  SetMode(*fs_, ctx_, file, 06755);
+  irp.flags = 0;
+  ASSERT_EQ(Write(file, "z", 2), NtStatus::Success);
+  EXPECT_EQ(Stat(file).mode & 07777, 06755u);
+  EXPECT_FALSE(irp.flags & irp_flag::kAttributesChanged) << "root keeps the bits (CAP_FSETID)";
+}
+
+// As Linux's file systems (file_modified): fallocate takes what a write takes. Under
+// FUSE_HANDLE_KILLPRIV_V2 the kernel leaves this to the file system.
+TEST_F(PrivilegesTest, FallocateDropsWhatAWriteDrops) {
+  NodeRef file = MakeFile(root(), "f");
+  Irp irp;
+  ctx_.irp = &irp;
+  for (uint32_t mode : {0u, static_cast<uint32_t>(FALLOC_FL_KEEP_SIZE)}) {
+    SetMode(*fs_, ctx_, file, 06755);
+    ASSERT_EQ(fs_->SetEa(ctx_, file, kCaps, kCapsValue, sizeof kCapsValue, 0), NtStatus::Success);
+    irp.flags = 0;
+    ASSERT_EQ(fs_->Allocate(ctx_, file, nullptr, 0, 8192, mode), NtStatus::Success);
+    EXPECT_EQ(Stat(file).mode & 07777, 0755u) << "fallocate mode " << mode;
+    EXPECT_FALSE(HasCaps(*fs_, ctx_, file)) << "fallocate mode " << mode;
+    EXPECT_TRUE(irp.flags & irp_flag::kAttributesChanged) << "fallocate mode " << mode;
+  }
 }
 
 }  // namespace

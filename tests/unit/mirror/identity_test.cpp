@@ -132,6 +132,36 @@ TEST_F(MirrorIdentityTest, WriteBySomeoneElseClearsTheSetUidBit) {
   EXPECT_EQ(st.st_mode & S_ISUID, 0u);
 }
 
+// The host drops the bits; the mirror says so on the IRP (for the kernel's cached mode),
+// and says nothing for a file without them.
+TEST_F(MirrorIdentityTest, AWriteToASetIdFileIsReportedOnTheIrp) {
+  WriteHostFile(Host("suid"), "x");
+  WriteHostFile(Host("plain"), "x");
+  ASSERT_EQ(chmod(Host("suid").c_str(), 04777), 0);
+  ASSERT_EQ(chmod(Host("plain").c_str(), 0777), 0);
+  Irp irp;
+  fsclass::OperationContext ctx{Requestor{0, kNobody, kNobody}, &irp};
+  for (const char* name : {"suid", "plain"}) {
+    fsclass::NodeRef node;
+    ASSERT_EQ(mirror_->Lookup(ctx, mirror_->Root(), name, &node), NtStatus::Success);
+    void* open = nullptr;
+    ASSERT_EQ(mirror_->Open(ctx, node, access::kWriteData, 0, &open), NtStatus::Success);
+    irp.flags = 0;
+    uint32_t written = 0;
+    uint64_t at = 0;
+    ASSERT_EQ(mirror_->Write(ctx, node, open, "y", 1, 0, false, &written, &at), NtStatus::Success);
+    EXPECT_EQ(written, 1u);
+    bool reported = irp.flags & irp_flag::kAttributesChanged;
+    EXPECT_EQ(reported, std::string(name) == "suid") << name;
+    mirror_->Cleanup(ctx, node, open);
+    mirror_->Close(node, open);
+    mirror_->Forget(node);
+  }
+  struct stat st;
+  ASSERT_EQ(lstat(Host("suid").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0777u);
+}
+
 TEST_F(MirrorIdentityTest, ANewFileOpensForItsCreatorWhateverItsMode) {
   ASSERT_EQ(chmod(Host("").c_str(), 0777), 0);
   As(kNobody, kNobody);

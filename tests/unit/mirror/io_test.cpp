@@ -343,6 +343,27 @@ TEST_F(MirrorTest, BackingDescriptorIsTheOpensOwnHostFile) {
   mirror_->Forget(node);
 }
 
+// A passthrough write would run with the server's CAP_FSETID and never reach the server,
+// which must drop the bits of a set-ID file: such a file gets no backing descriptor.
+TEST_F(MirrorTest, SetIdFilesGetNoBackingDescriptor) {
+  WriteHostFile(Host("s"), "set-id");
+  fsclass::OperationContext ctx;
+  fsclass::NodeRef node;
+  ASSERT_EQ(mirror_->Lookup(ctx, mirror_->Root(), "s", &node), NtStatus::Success);
+  for (mode_t mode : {04755, 02755}) {
+    ASSERT_EQ(chmod(Host("s").c_str(), mode), 0);
+    void* open = nullptr;
+    ASSERT_EQ(mirror_->Open(ctx, node, access::kReadData, 0, &open), NtStatus::Success);
+    int fd = -1;
+    EXPECT_EQ(mirror_->GetBackingDescriptor(ctx, node, open, &fd), NtStatus::InvalidDeviceRequest)
+        << std::oct << mode;
+    EXPECT_EQ(fd, -1);
+    mirror_->Cleanup(ctx, node, open);
+    mirror_->Close(node, open);
+  }
+  mirror_->Forget(node);
+}
+
 }  // namespace
 }  // namespace irpfs::mirror::testing
 
