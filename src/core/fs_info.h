@@ -177,17 +177,33 @@ struct FileBackingDescriptorInfo {
 // followed by its name (not NUL-terminated). nextEntryOffset is 0 on the last entry.
 // fileIndex is the resume cookie: a later query with SL_INDEX_SPECIFIED and that index
 // continues after this entry (FUSE's readdir offset).
+// FileFullDirectoryInformation: each entry with all its attributes.
 struct DirEntryHeader {
   uint32_t nextEntryOffset = 0;
   uint32_t nameLength = 0;
   uint64_t fileIndex = 0;
-  FileStat stat;  // FileDirectoryInformation fills fileId and mode only
+  FileStat stat;
+};
+
+// FileDirectoryInformation: the file id and type only, what a plain listing (FUSE
+// READDIR) needs. A fifth of DirEntryHeader, so a listing moves that much less memory.
+struct DirEntryIdHeader {
+  uint32_t nextEntryOffset = 0;
+  uint32_t nameLength = 0;
+  uint64_t fileIndex = 0;
+  uint64_t fileId = 0;
+  uint32_t mode = 0;  // the type bits are what matters
+  uint32_t reserved = 0;
 };
 
 constexpr size_t DirEntrySize(size_t nameLength) {
   return (sizeof(DirEntryHeader) + nameLength + 7) & ~size_t{7};
 }
-inline std::string_view DirEntryName(const DirEntryHeader* e) {
+constexpr size_t DirEntryIdSize(size_t nameLength) {
+  return (sizeof(DirEntryIdHeader) + nameLength + 7) & ~size_t{7};
+}
+template <class Header>
+std::string_view DirEntryName(const Header* e) {
   return {reinterpret_cast<const char*>(e + 1), e->nameLength};
 }
 

@@ -1,5 +1,6 @@
 #include "fsclass/dir_enum.h"
 
+#include <cstddef>
 #include <cstring>
 
 namespace irpfs::fsclass {
@@ -54,32 +55,43 @@ bool DirEntryPacker::AddEntry(std::string_view name, uint64_t cookie, const File
     stopped_ = true;
     return false;
   }
-  uint64_t end = uint64_t{nextOffset_} + sizeof(DirEntryHeader) + name.size();
+  const size_t headerSize = fullStat_ ? sizeof(DirEntryHeader) : sizeof(DirEntryIdHeader);
+  uint64_t end = uint64_t{nextOffset_} + headerSize + name.size();
   if (end > length_) {
-    if (count_ == 0) neededForFirst_ = static_cast<uint32_t>(DirEntrySize(name.size()));
+    if (count_ == 0) {
+      neededForFirst_ = static_cast<uint32_t>(fullStat_ ? DirEntrySize(name.size())
+                                                        : DirEntryIdSize(name.size()));
+    }
     stopped_ = true;
     return false;
   }
-  DirEntryHeader header;
-  header.nameLength = static_cast<uint32_t>(name.size());
-  header.fileIndex = cookie;
+  // memcpy: the caller's buffer need not be aligned for the header.
+  std::byte* at = buffer_ + nextOffset_;
   if (fullStat_) {
+    DirEntryHeader header;
+    header.nameLength = static_cast<uint32_t>(name.size());
+    header.fileIndex = cookie;
     header.stat = stat;
+    std::memcpy(at, &header, sizeof header);
   } else {
-    header.stat.fileId = stat.fileId;
-    header.stat.mode = stat.mode;
+    DirEntryIdHeader header;
+    header.nameLength = static_cast<uint32_t>(name.size());
+    header.fileIndex = cookie;
+    header.fileId = stat.fileId;
+    header.mode = stat.mode;
+    std::memcpy(at, &header, sizeof header);
   }
-  // memcpy: the caller's buffer need not be aligned for DirEntryHeader.
-  std::memcpy(buffer_ + nextOffset_, &header, sizeof header);
-  std::memcpy(buffer_ + nextOffset_ + sizeof header, name.data(), name.size());
+  std::memcpy(at + headerSize, name.data(), name.size());
+  // Both headers start with nextEntryOffset.
+  static_assert(offsetof(DirEntryHeader, nextEntryOffset) == 0 &&
+                offsetof(DirEntryIdHeader, nextEntryOffset) == 0);
   if (count_ > 0) {
     uint32_t link = nextOffset_ - previousOffset_;
-    std::memcpy(buffer_ + previousOffset_ + offsetof(DirEntryHeader, nextEntryOffset), &link,
-                sizeof link);
+    std::memcpy(buffer_ + previousOffset_, &link, sizeof link);
   }
   previousOffset_ = nextOffset_;
   bytesUsed_ = static_cast<uint32_t>(end);
-  uint64_t next = DirEntrySize(name.size()) + nextOffset_;
+  uint64_t next = ((headerSize + name.size() + 7) & ~size_t{7}) + nextOffset_;
   nextOffset_ = next > length_ ? length_ : static_cast<uint32_t>(next);
   ++count_;
   lastCookie_ = cookie;

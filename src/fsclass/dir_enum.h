@@ -1,6 +1,7 @@
 // Directory enumeration: patterns, and packing entries into a QUERY_DIRECTORY buffer.
 //
-// Entries are DirEntryHeader + name, each starting 8-byte aligned, chained by
+// Entries are a header (DirEntryHeader for FileFullDirectoryInformation, DirEntryIdHeader
+// for FileDirectoryInformation) + name, each starting 8-byte aligned, chained by
 // nextEntryOffset (0 on the last). The last entry is not padded: the bytes used end right
 // after its name. fileIndex is the entry's cookie: "." is 1, ".." is 2, and the mini's
 // cookie c is reported as c + 2 (kMiniCookieBias), so a resume index maps back exactly.

@@ -19,16 +19,26 @@ using detail::OpKind;
 
 namespace {
 
-// The driver's records are larger than FUSE's (a full FileStat each), so the query
-// buffer is a multiple of the reply size: about enough entries to fill the reply.
-// Asking for more than fits loses nothing (the next READDIR resumes after the last
-// entry sent), it only costs the driver some work. For READDIR the factor is the ratio
-// for one-byte names, the worst case, so a reply of short names is always filled; longer
-// names overshoot, which costs the driver little since READDIR needs no stat
-// (FileDirectoryInformation: DirectoryFiller::NeedsFullStat is false).
-constexpr size_t kReaddirScratchFactor = (DirEntrySize(1) + DirentSize(1) - 1) / DirentSize(1);
-constexpr size_t kReaddirplusScratchFactor = 2;
-constexpr size_t kMinScratch = 16 * 1024;
+// How big a query buffer to ask the driver to fill for a reply of `replySize` bytes:
+// enough for every entry that fits the reply, and little more (entries packed beyond it
+// are not lost, the next READDIR resumes after the last one sent, but the driver did
+// their work for nothing). A READDIR record (DirEntryIdHeader + name) is always exactly
+// 8 bytes longer than the fuse_dirent it becomes, so the reply's size plus 8 bytes per
+// entry that could fit it (one-byte names, the most) is enough; for the usual names it
+// overshoots by a few percent. A READDIRPLUS record (DirEntryHeader + name) is never
+// longer than its fuse_direntplus: the reply's size is enough, and a larger buffer would
+// have the driver stat entries that cannot be sent.
+constexpr size_t kIdRecordOverDirent = DirEntryIdSize(1) - DirentSize(1);
+static_assert(DirEntryIdSize(8) - DirentSize(8) == kIdRecordOverDirent &&
+              DirEntryIdSize(255) - DirentSize(255) == kIdRecordOverDirent);
+static_assert(DirEntrySize(1) <= DirentplusSize(1) && DirEntrySize(255) <= DirentplusSize(255));
+
+size_t QueryBufferSize(bool plus, size_t replySize) {
+  if (plus) return replySize;
+  return replySize + replySize / DirentSize(1) * kIdRecordOverDirent;
+}
+
+constexpr size_t kMinScratch = 4096;  // the smallest READDIR the kernel sends
 constexpr size_t kMaxScratch = 1024 * 1024;
 
 // readdirplus progress for the record at op.dirNext.
@@ -43,18 +53,20 @@ uint32_t DirentType(uint32_t mode) {
 }
 
 // The record at `offset` of the query's output, bounds-checked against `end`.
-bool ReadRecord(const Operation& op, size_t offset, size_t end, DirEntryHeader* header,
+template <class Header>
+bool ReadRecord(const Operation& op, size_t offset, size_t end, Header* header,
                 std::string_view* name) {
-  if (offset + sizeof(DirEntryHeader) > end) return false;
+  if (offset + sizeof(Header) > end) return false;
   std::memcpy(header, op.scratch.data() + offset, sizeof *header);
-  if (offset + sizeof(DirEntryHeader) + header->nameLength > end) return false;
-  *name = {reinterpret_cast<const char*>(op.scratch.data() + offset + sizeof(DirEntryHeader)),
+  if (offset + sizeof(Header) + header->nameLength > end) return false;
+  *name = {reinterpret_cast<const char*>(op.scratch.data() + offset + sizeof(Header)),
            header->nameLength};
   return !name->empty();
 }
 
 // The offset of the record after the one at `offset`, or `end` after the last.
-size_t NextRecord(const DirEntryHeader& header, size_t offset, size_t end) {
+template <class Header>
+size_t NextRecord(const Header& header, size_t offset, size_t end) {
   return header.nextEntryOffset == 0 ? end : offset + header.nextEntryOffset;
 }
 
@@ -79,15 +91,16 @@ void DispatcherImpl::QueryDirectory(OpKind kind, const RequestContext& ctx, cons
   op->writer = DirentWriter(op->out);
 
   bool plus = kind == OpKind::kReaddirplus;
-  size_t factor = plus ? kReaddirplusScratchFactor : kReaddirScratchFactor;
-  size_t want = std::clamp<size_t>(in.size * factor, kMinScratch, kMaxScratch);
+  size_t want = std::clamp<size_t>(QueryBufferSize(plus, in.size), kMinScratch, kMaxScratch);
   // Grows once per record; a reused record keeps its size, so this does not allocate.
+  // The query gets `want` bytes, not all the record has: a READDIRPLUS in a record grown
+  // by a READDIR would otherwise stat five times the entries it can send.
   if (op->scratch.size() < want) op->scratch.resize(want);
 
   IoStackLocation* location =
       detail::PrepareIrp(*op, op->fo, IrpMajor::DirectoryControl, minor::kQueryDirectory);
   QueryDirectoryParameters& query = location->parameters.queryDirectory;
-  query.length = static_cast<uint32_t>(op->scratch.size());
+  query.length = static_cast<uint32_t>(want);
   query.fileInformationClass = plus ? FileInformationClass::FileFullDirectoryInformation
                                     : FileInformationClass::FileDirectoryInformation;
   query.fileName = {};
@@ -106,12 +119,11 @@ Next DispatcherImpl::StepReaddir(Operation& op) {
   if (!NtSuccess(status) && !exhausted) return Fail(op, status);
   if (!exhausted) {
     size_t end = std::min<size_t>(op.irp.ioStatus.information, op.scratch.size());
-    DirEntryHeader header;
+    DirEntryIdHeader header;
     std::string_view name;
     for (size_t at = 0; at < end && ReadRecord(op, at, end, &header, &name);
          at = NextRecord(header, at, end)) {
-      if (!op.writer.Add(name, header.stat.fileId, DirentType(header.stat.mode),
-                         header.fileIndex)) {
+      if (!op.writer.Add(name, header.fileId, DirentType(header.mode), header.fileIndex)) {
         break;
       }
     }

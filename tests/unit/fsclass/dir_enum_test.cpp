@@ -65,10 +65,10 @@ class DirEnumTest : public FsClassTest {
     size_t offset = 0;
     while (true) {
       EXPECT_EQ(offset % 8, 0u);
-      auto* e = reinterpret_cast<const DirEntryHeader*>(buffer_.data() + offset);
-      out->push_back({std::string(DirEntryName(e)), e->fileIndex, e->stat.mode});
+      auto* e = reinterpret_cast<const DirEntryIdHeader*>(buffer_.data() + offset);
+      out->push_back({std::string(DirEntryName(e)), e->fileIndex, e->mode});
       if (e->nextEntryOffset == 0) {
-        EXPECT_EQ(used, offset + sizeof(DirEntryHeader) + e->nameLength);
+        EXPECT_EQ(used, offset + sizeof(DirEntryIdHeader) + e->nameLength);
         break;
       }
       offset += e->nextEntryOffset;
@@ -138,15 +138,15 @@ TEST_F(DirEnumTest, ResumeAfterIndex) {
 TEST_F(DirEnumTest, SmallBuffersResumeWhereTheyStopped) {
   std::vector<Entry> entries;
   uint64_t needed = 0;
-  EXPECT_EQ(Query(&entries, 0, "", 0, sizeof(DirEntryHeader), &needed), NtStatus::BufferTooSmall);
-  EXPECT_EQ(needed, DirEntrySize(1));
+  EXPECT_EQ(Query(&entries, 0, "", 0, sizeof(DirEntryIdHeader), &needed), NtStatus::BufferTooSmall);
+  EXPECT_EQ(needed, DirEntryIdSize(1));
   // Room for exactly two short entries: ".", then "..".
-  uint32_t two = static_cast<uint32_t>(DirEntrySize(1) + sizeof(DirEntryHeader) + 2);
+  uint32_t two = static_cast<uint32_t>(DirEntryIdSize(1) + sizeof(DirEntryIdHeader) + 2);
   ASSERT_EQ(Query(&entries, 0, "", 0, two), NtStatus::Success);
   EXPECT_EQ(Names(entries), (std::vector<std::string>{".", ".."}));
   std::vector<std::string> rest;
-  // Each query now fits one entry (a header is over 128 bytes).
-  uint32_t one = static_cast<uint32_t>(sizeof(DirEntryHeader) + 16);
+  // Each query now fits one entry (a second would need another 32-byte header).
+  uint32_t one = static_cast<uint32_t>(sizeof(DirEntryIdHeader) + 16);
   while (Query(&entries, 0, "", 0, one) == NtStatus::Success) {
     EXPECT_EQ(entries.size(), 1u);
     for (const Entry& e : entries) rest.push_back(e.name);
