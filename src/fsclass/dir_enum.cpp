@@ -56,12 +56,10 @@ bool DirEntryPacker::AddEntry(std::string_view name, uint64_t cookie, const File
     return false;
   }
   const size_t headerSize = fullStat_ ? sizeof(DirEntryHeader) : sizeof(DirEntryIdHeader);
+  const size_t recordSize = fullStat_ ? DirEntrySize(name.size()) : DirEntryIdSize(name.size());
   uint64_t end = uint64_t{nextOffset_} + headerSize + name.size();
   if (end > length_) {
-    if (count_ == 0) {
-      neededForFirst_ = static_cast<uint32_t>(fullStat_ ? DirEntrySize(name.size())
-                                                        : DirEntryIdSize(name.size()));
-    }
+    if (count_ == 0) neededForFirst_ = static_cast<uint32_t>(recordSize);
     stopped_ = true;
     return false;
   }
@@ -91,7 +89,7 @@ bool DirEntryPacker::AddEntry(std::string_view name, uint64_t cookie, const File
   }
   previousOffset_ = nextOffset_;
   bytesUsed_ = static_cast<uint32_t>(end);
-  uint64_t next = ((headerSize + name.size() + 7) & ~size_t{7}) + nextOffset_;
+  uint64_t next = recordSize + nextOffset_;
   nextOffset_ = next > length_ ? length_ : static_cast<uint32_t>(next);
   ++count_;
   lastCookie_ = cookie;
