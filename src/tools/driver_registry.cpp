@@ -94,7 +94,8 @@ void ClassDriverDestroy(DriverObject* driver, DeviceObject* volume) {
 
 bool MirrorAcceptsOption(std::string_view option, std::string* error) {
   mirror::MirrorOptions parsed;
-  if (option.starts_with("label=") &&
+  // Keys only: a bare word would be taken as the source, which is the argument.
+  if ((option.starts_with("label=") || option.starts_with("dir_readahead=")) &&
       mirror::ParseMirrorOptions(option, &parsed) == NtStatus::Success) {
     return true;
   }
@@ -169,8 +170,8 @@ bool FaultsCheck(std::string_view options, std::string* error) {
 constexpr DriverEntryInfo kDrivers[] = {
     {"memfs", "", "a file system in memory (-o capacity=SIZE,inodes=N,label=TEXT,mode=OCTAL)", 0,
      MemfsAcceptsOption, MemfsCheck, MemfsBuild, ClassDriverDestroy, false, true},
-    {"mirror", "SOURCE", "a host directory, passed through (-o label=TEXT)", 1, MirrorAcceptsOption,
-     MirrorCheck, MirrorBuild, ClassDriverDestroy, true, true},
+    {"mirror", "SOURCE", "a host directory, passed through (-o label=TEXT,dir_readahead=on|off)", 1,
+     MirrorAcceptsOption, MirrorCheck, MirrorBuild, ClassDriverDestroy, true, true},
 };
 
 constexpr FilterEntryInfo kFilters[] = {

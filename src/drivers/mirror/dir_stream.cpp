@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace irpfs::mirror {
 
@@ -102,7 +103,40 @@ const HostDirent* DirStream::Peek(int* error) {
   }
   cursor_ = start_ = into;
   end_ = into + static_cast<size_t>(n);
+  atEnd_ = n == 0;
   return n == 0 ? nullptr : reinterpret_cast<const HostDirent*>(buffer_ + into);
+}
+
+bool DirStream::WantsReadAhead(size_t wanted) const {
+  return fd_ >= 0 && positioned_ && !atEnd_ && !inPrevious_ && buffer_ != nullptr &&
+         end_ - cursor_ < wanted;
+}
+
+void DirStream::ReadAhead() {
+  const size_t half = size_ / 2 / 8 * 8;
+  // The moved records must leave room for a good batch behind them.
+  if (!WantsReadAhead(half / 2)) return;
+  const size_t into = start_ == 0 ? half : 0;
+  const size_t room = into == 0 ? half : size_ - half;
+  const size_t tail = end_ - cursor_;
+  // Records are 8-byte aligned and the cursor is on one, so the moved tail stays aligned.
+  std::memcpy(buffer_ + into, buffer_ + cursor_, tail);
+  long n;
+  ++readAheads_;
+  do {
+    ++reads_;
+    n = syscall(SYS_getdents64, fd_, buffer_ + into + tail, room - tail);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    // The stream stands as it was, but the copy overwrote the previous batch.
+    previousEnd_ = previousStart_;
+    return;
+  }
+  previousStart_ = start_;
+  previousEnd_ = cursor_;
+  cursor_ = start_ = into;
+  end_ = into + tail + static_cast<size_t>(n);
+  atEnd_ = n == 0;
 }
 
 void DirStream::Consume(bool reported) {

@@ -84,10 +84,23 @@ class DirStream {
   // read into the buffer (this batch or the one before) and consumed.
   bool BackUpTo(uint64_t cookie);
 
-  // How many getdents64 calls and seeks the stream made (tests see that a continued
-  // listing neither seeks nor rereads).
+  // Whether a ReadAhead would read anything: the stream continues a listing, has not
+  // reached the directory's end, and holds less than `wanted` bytes of records not yet
+  // handed out.
+  bool WantsReadAhead(size_t wanted) const;
+  // Reads the next records behind those still buffered, so that the next request finds
+  // them there: the records not yet handed out move to the front of the other half of
+  // the buffer and one getdents64 fills the rest of it. What was handed out of the
+  // current batch becomes the previous batch (BackUpTo still finds it). A host error
+  // reads nothing; the next Peek meets and reports it.
+  void ReadAhead();
+
+  // How many getdents64 calls and seeks the stream made, and how many of those calls
+  // were ReadAhead's (tests see that a continued listing neither seeks nor rereads, and
+  // that a read-ahead listing's calls found their records read).
   uint64_t reads() const { return reads_; }
   uint64_t seeks() const { return seeks_; }
+  uint64_t readAheads() const { return readAheads_; }
 
  private:
   int fd_ = -1;
@@ -108,15 +121,18 @@ class DirStream {
   size_t previousStart_ = 0;
   size_t previousEnd_ = 0;
   bool inPrevious_ = false;
+  bool atEnd_ = false;  // the last getdents64 returned nothing
 
   void DropBatches() {
     cursor_ = start_ = end_ = previousStart_ = previousEnd_ = 0;
     inPrevious_ = false;
+    atEnd_ = false;
   }
   // Searches buffer_[from, to) for the record with `cookie`; moves the cursor after it.
   bool BackUpWithin(size_t from, size_t to, uint64_t cookie);
   uint64_t reads_ = 0;
   uint64_t seeks_ = 0;
+  uint64_t readAheads_ = 0;
 };
 
 }  // namespace irpfs::mirror

@@ -32,6 +32,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "drivers/mirror/dir_read_ahead.h"
 #include "drivers/mirror/identity.h"
 #include "drivers/mirror/lock_waiters.h"
 #include "drivers/mirror/mirror_options.h"
@@ -51,6 +52,9 @@ class MirrorFs final : public fsclass::MiniFileSystem {
 
   // Live nodes (descriptors) besides the root, for tests and leak checks.
   size_t LiveNodes();
+  // Directory read-aheads done so far, and whether none is pending (tests).
+  uint64_t DirReadAheads() const { return readAhead_.completed(); }
+  bool DirReadAheadIdle() const { return readAhead_.idle(); }
 
   // FUSE passthrough (docs/mirror.md): the host descriptor holding this open's data, for
   // the transport to register as a backing file. It stays the open's: the caller dups or
@@ -204,6 +208,8 @@ class MirrorFs final : public fsclass::MiniFileSystem {
 
   std::mutex devicesMutex_;
   std::unordered_map<dev_t, uint64_t> deviceIndex_;  // devices below the root, by index
+
+  DirReadAhead readAhead_;
 
   // Last, so it goes first: its destructor waits for the waiter threads.
   LockWaiters lockWaiters_;

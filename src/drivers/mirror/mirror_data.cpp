@@ -122,7 +122,7 @@ NtStatus MirrorFs::Open(const OperationContext& ctx, NodeRef nodeRef, uint32_t g
     if (read && node->isDirectory()) {
       auto* open = new OpenFile;
       open->accessMode = O_RDONLY;
-      open->directory = std::make_unique<DirStream>();
+      open->directory = std::make_shared<DirStream>();
       *openContext = open;
     }
     return NtStatus::Success;

@@ -27,6 +27,10 @@ namespace {
 // The buffer of enumerations without an open: allocates nothing once warm.
 alignas(8) thread_local char oneOffBuffer[DirStream::kBufferSize];
 
+// Read ahead when fewer bytes than this are buffered: about what one READDIR reply of a
+// glibc caller (32 KiB of fuse_dirents) takes from the host's records.
+constexpr size_t kReadAheadBelow = DirStream::kBufferSize / 4;
+
 bool IsDotOrDotDot(const char* name) {
   return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
 }
@@ -51,10 +55,17 @@ NtStatus MirrorFs::FindFiles(const OperationContext& ctx, NodeRef dirRef, void* 
   auto* open = static_cast<OpenFile*>(openContext);
   DirStream* stream = open != nullptr ? open->directory.get() : nullptr;
   if (stream != nullptr) {
-    std::lock_guard lock(stream->mutex);
+    std::unique_lock lock(stream->mutex);
     // After CLEANUP the open keeps no descriptor; a straggler reads as without an open.
     if (!stream->closed()) {
-      return ReadDirectory(dir, *stream, afterCookie, filler);
+      NtStatus status = ReadDirectory(dir, *stream, afterCookie, filler);
+      // A full reply that left less than another reply's worth buffered: the listing
+      // goes on, and its next records are read while this reply is on its way.
+      bool readAhead = options_.dirReadAhead && status == NtStatus::Success &&
+                       stream->WantsReadAhead(kReadAheadBelow);
+      lock.unlock();
+      if (readAhead) readAhead_.Queue(open->directory);
+      return status;
     }
   }
   DirStream oneOff(oneOffBuffer, sizeof oneOffBuffer);

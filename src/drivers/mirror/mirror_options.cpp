@@ -27,6 +27,9 @@ NtStatus ParseMirrorOptions(std::string_view text, MirrorOptions* options) {
     } else if (key == "label") {
       if (value.size() > 63) return NtStatus::InvalidParameter;
       parsed.label.assign(value);
+    } else if (key == "dir_readahead") {
+      if (value != "on" && value != "off") return NtStatus::InvalidParameter;
+      parsed.dirReadAhead = value == "on";
     } else {
       return NtStatus::InvalidParameter;
     }

@@ -11,9 +11,11 @@ namespace irpfs::mirror {
 struct MirrorOptions {
   std::string source;            // the host directory to mirror
   std::string label = "mirror";  // volume label (at most 63 bytes)
+  bool dirReadAhead = true;      // read a listing's next records ahead (dir_read_ahead.h)
 };
 
-// Parses comma-separated key=value pairs over *options: source=<path>, label=<text>.
+// Parses comma-separated key=value pairs over *options: source=<path>, label=<text>,
+// dir_readahead=on|off.
 // A bare word (no '=') is taken as the source when none was given. STATUS_INVALID_PARAMETER
 // for an unknown key or an over-long label; *options is unchanged then.
 NtStatus ParseMirrorOptions(std::string_view text, MirrorOptions* options);

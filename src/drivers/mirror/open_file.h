@@ -28,7 +28,7 @@ struct OpenFile {
   int fd = -1;
   int accessMode = 0;   // O_RDONLY / O_WRONLY / O_RDWR
   bool direct = false;  // O_DIRECT: unaligned buffers bounce through an aligned one
-  std::unique_ptr<DirStream> directory;  // a directory open with list access only
+  std::shared_ptr<DirStream> directory;  // a directory open with list access only
   std::atomic<uint32_t> users{1};        // the open itself + operations in flight
   std::atomic<bool> cleanedUp{false};
 

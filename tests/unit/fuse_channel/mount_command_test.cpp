@@ -83,6 +83,18 @@ TEST(MountCommandParseTest, KillprivV2IsOnForTheShippedDriversUnlessTurnedOff) {
   }
 }
 
+TEST(MountCommandParseTest, MirrorOptionsGoToTheDriver) {
+  MountPlan plan;
+  std::string error;
+  ASSERT_TRUE(
+      Parse({"mirror", "/usr", "/tmp", "-o", "label=Usr,dir_readahead=off,ro"}, &plan, &error))
+      << error;
+  EXPECT_EQ(plan.driverRequest.options,
+            (std::vector<std::string>{"label=Usr", "dir_readahead=off"}));
+  EXPECT_FALSE(Parse({"mirror", "/usr", "/tmp", "-o", "dir_readahead=maybe"}, &plan, &error));
+  EXPECT_NE(error.find("dir_readahead=maybe"), std::string::npos) << error;
+}
+
 TEST(MountCommandParseTest, RelativeMountPointBecomesAbsolute) {
   MountPlan plan;
   std::string error;

@@ -2,10 +2,12 @@
 // continues without seeking or rereading, other cookies seek, each open has its own
 // stream, and entries changing during a listing behave as on one host stream.
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -47,6 +49,10 @@ struct Listed {
 
 class DirStreamTest : public MirrorTest {
  protected:
+  // These tests count the stream's reads and seeks: no read-ahead thread racing them
+  // (DirReadAheadTest below has it on).
+  std::string MoreOptions() const override { return ",dir_readahead=off"; }
+
   // An open of a host directory for listing, as OPENDIR makes one.
   struct DirOpen {
     NodeRef node;
@@ -115,6 +121,10 @@ class DirStreamTest : public MirrorTest {
   static std::set<std::string> SetOf(const std::vector<std::string>& names) {
     return std::set<std::string>(names.begin(), names.end());
   }
+
+  // Test bodies run with and without read-ahead.
+  void ListConcurrently();
+  void ChangeMidListing();
 
   OperationContext ctx_;
 };
@@ -257,6 +267,10 @@ TEST_F(DirStreamTest, TwoOpensKeepTwoStreams) {
 // Listings on two threads at once, on two opens and on one open shared by both threads
 // (each thread then seeks the shared stream to its own cookie: slow, but right).
 TEST_F(DirStreamTest, ConcurrentListingsEachSeeEveryEntry) {
+  ListConcurrently();
+}
+
+void DirStreamTest::ListConcurrently() {
   ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
   std::set<std::string> expected = MakeFiles("d", 800);
   DirOpen a = OpenDir("d");
@@ -286,6 +300,10 @@ TEST_F(DirStreamTest, ConcurrentListingsEachSeeEveryEntry) {
 // exactly once, entries created or removed during the listing at most once. And the
 // stream holds only one buffer of records: entries removed well ahead of it are gone.
 TEST_F(DirStreamTest, EntriesCreatedAndRemovedMidListing) {
+  ChangeMidListing();
+}
+
+void DirStreamTest::ChangeMidListing() {
   ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
   std::set<std::string> all = MakeFiles("d", 3000);
   DirOpen d = OpenDir("d");
@@ -370,6 +388,177 @@ TEST_F(DirStreamTest, WithoutAnOpenEachCallReadsAfresh) {
   EXPECT_EQ(names.size(), expected.size());
   EXPECT_EQ(SetOf(names), expected);
   mirror_->Forget(node);
+}
+
+// The host's own order of a directory's entries ("." and ".." left out).
+std::vector<std::string> HostOrder(const std::string& path) {
+  std::vector<std::string> names;
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return names;
+  while (const dirent* entry = readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(dir);
+  return names;
+}
+
+// ReadAhead on a bare stream: the records not handed out yet move ahead of the new ones,
+// the next records come from memory, and records handed out before and after the read
+// can still be gone back to.
+TEST_F(DirStreamTest, ReadAheadKeepsTheOrderAndWhatWasHandedOut) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  MakeFiles("d", 3000);
+  const std::vector<std::string> host = HostOrder(Host("d"));
+  ASSERT_EQ(host.size(), 3000u);
+  DirStream stream;
+  int fd = open(Host("d").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  stream.Adopt(fd);
+  std::vector<std::string> names;
+  std::vector<uint64_t> cookies;
+  // Hands out up to `count` entries; false at the end of the directory.
+  auto take = [&](size_t count) {
+    for (size_t i = 0; i < count;) {
+      int error = 0;
+      const HostDirent* entry = stream.Peek(&error);
+      EXPECT_EQ(error, 0);
+      if (entry == nullptr) return false;
+      std::string name = entry->name;
+      bool dot = name == "." || name == "..";
+      if (!dot) {
+        names.push_back(name);
+        cookies.push_back(static_cast<uint64_t>(entry->off));
+        ++i;
+      }
+      stream.Consume(!dot);
+    }
+    return true;
+  };
+  ASSERT_TRUE(take(600));  // ~48-byte records: most of the first 32 KiB batch
+  EXPECT_EQ(stream.reads(), 1u);
+  ASSERT_TRUE(stream.WantsReadAhead(DirStream::kBufferSize / 4));
+  stream.ReadAhead();
+  EXPECT_EQ(stream.reads(), 2u);
+  EXPECT_EQ(stream.readAheads(), 1u);
+  ASSERT_TRUE(take(600));  // the moved tail and the records read behind it
+  EXPECT_EQ(stream.reads(), 2u) << "the entries were read ahead";
+  // Back to an entry handed out after the read-ahead, then to one handed out before it.
+  ASSERT_TRUE(stream.BackUpTo(cookies[899]));
+  names.resize(900);
+  cookies.resize(900);
+  ASSERT_TRUE(take(10));
+  EXPECT_TRUE(std::equal(names.begin(), names.end(), host.begin()));
+  ASSERT_TRUE(stream.BackUpTo(cookies[550]));
+  names.resize(551);
+  cookies.resize(551);
+  while (take(500)) {
+  }
+  EXPECT_EQ(names, host);
+  EXPECT_EQ(stream.seeks(), 0u);
+  EXPECT_FALSE(stream.WantsReadAhead(DirStream::kBufferSize / 4)) << "at the end";
+}
+
+// The same listings with the mirror's read-ahead thread on, as a mount has it.
+class DirReadAheadTest : public DirStreamTest {
+ protected:
+  std::string MoreOptions() const override { return ""; }
+
+  // Waits (up to 20 s) until no read-ahead is queued or running.
+  void WaitForReadAheads() {
+    for (int i = 0; i < 20000 && !mirror_->DirReadAheadIdle(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_TRUE(mirror_->DirReadAheadIdle());
+  }
+
+  struct Counts {
+    uint64_t reads, readAheads, seeks;
+  };
+  // The stream's counters, read under its lock (the read-ahead thread writes them).
+  static Counts CountsOf(const DirOpen& d) {
+    DirStream& stream = *static_cast<OpenFile*>(d.context)->directory;
+    std::lock_guard lock(stream.mutex);
+    return {stream.reads(), stream.readAheads(), stream.seeks()};
+  }
+};
+
+// Replies of 600 entries (a glibc caller's 32 KiB): each leaves a short tail, the next
+// records are read behind it, and the next call finds them in memory.
+TEST_F(DirReadAheadTest, EachCallFindsItsEntriesReadAhead) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  MakeFiles("d", 3000);
+  const std::vector<std::string> host = HostOrder(Host("d"));
+  DirOpen d = OpenDir("d");
+  std::vector<std::string> names;
+  uint64_t cookie = 0;
+  int calls = 0;
+  for (;; ++calls) {
+    std::vector<Listed> part = Next(d, cookie, 600);
+    WaitForReadAheads();
+    if (part.empty()) break;
+    cookie = part.back().cookie;
+    for (const Listed& l : part) names.push_back(l.name);
+  }
+  EXPECT_EQ(names, host);
+  Counts counts = CountsOf(d);
+  EXPECT_EQ(counts.seeks, 0u);
+  EXPECT_GE(counts.readAheads, 4u);
+  // The calls' own reads: the first call's, and at the end those that find nothing (the
+  // call that takes the last entries and the empty one after it). Without read-ahead
+  // every call reads at least once: 6 or more here.
+  EXPECT_LE(counts.reads - counts.readAheads, 3u) << calls << " calls";
+  EXPECT_GE(mirror_->DirReadAheads(), 4u);
+  CloseDir(d);
+}
+
+// The kernel asks again for the tail of a reply its caller had no room for: after the
+// read-ahead that reply's entries are the previous batch, found there without a seek.
+TEST_F(DirReadAheadTest, TheTailOfTheLastReplyIsStillBuffered) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  std::set<std::string> expected = MakeFiles("d", 3000);
+  DirOpen d = OpenDir("d");
+  std::vector<Listed> first = Next(d, 0, 600);
+  ASSERT_EQ(first.size(), 600u);
+  WaitForReadAheads();
+  ASSERT_EQ(CountsOf(d).readAheads, 1u);
+  std::vector<Listed> again = Next(d, first[499].cookie, 100);
+  ASSERT_EQ(again.size(), 100u);
+  for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i].name, first[500 + i].name);
+  std::vector<Listed> rest = ListFrom(d, again.back().cookie, 600);
+  std::vector<std::string> names = NamesOf(first);
+  for (const Listed& l : rest) names.push_back(l.name);
+  EXPECT_EQ(names.size(), expected.size());
+  EXPECT_EQ(SetOf(names), expected);
+  EXPECT_EQ(CountsOf(d).seeks, 0u);
+  CloseDir(d);
+}
+
+// Opens that end while their read-ahead is queued or running: the queue keeps the stream
+// alive, CLEANUP closes its descriptor, nothing leaks.
+TEST_F(DirReadAheadTest, OpensEndingWithAReadAheadPendingLeakNothing) {
+  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
+  MakeFiles("d", 2000);
+  auto openDescriptors = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                         std::filesystem::directory_iterator{});
+  };
+  auto before = openDescriptors();
+  for (int round = 0; round < 50; ++round) {
+    DirOpen d = OpenDir("d");
+    ASSERT_EQ(Next(d, 0, 600).size(), 600u);
+    CloseDir(d);
+  }
+  WaitForReadAheads();
+  EXPECT_EQ(openDescriptors(), before);
+}
+
+TEST_F(DirReadAheadTest, ConcurrentListingsEachSeeEveryEntry) {
+  ListConcurrently();
+}
+
+TEST_F(DirReadAheadTest, EntriesCreatedAndRemovedMidListing) {
+  ChangeMidListing();
 }
 
 }  // namespace

@@ -52,7 +52,8 @@ class MirrorTest : public test_volume::VolumeTest {
     chmod(base_.c_str(), 0755);
     chmod(source_.c_str(), 0777);
     ASSERT_EQ(IoCreateDriver("mirror", MirrorDriverEntry, "", &driver_), NtStatus::Success);
-    ASSERT_EQ(MirrorCreateVolume(driver_, "source=" + source_, {.name = "mirror-test"}, &volume_),
+    ASSERT_EQ(MirrorCreateVolume(driver_, "source=" + source_ + MoreOptions(),
+                                 {.name = "mirror-test"}, &volume_),
               NtStatus::Success);
     mirror_ = static_cast<MirrorFs*>(fsclass::FsGetMiniFileSystem(volume_));
     ASSERT_NE(mirror_, nullptr);
@@ -68,6 +69,9 @@ class MirrorTest : public test_volume::VolumeTest {
     std::error_code ec;
     std::filesystem::remove_all(base_, ec);
   }
+
+  // Mirror options after the source (",key=value..."), for fixtures that need some.
+  virtual std::string MoreOptions() const { return ""; }
 
   std::string Host(const std::string& relative) const { return source_ + "/" + relative; }
 

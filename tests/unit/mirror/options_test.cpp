@@ -25,6 +25,16 @@ TEST(MirrorOptionsTest, ParsesSourceAndLabel) {
   EXPECT_EQ(o.source, "/srv/data");  // unchanged by a failed parse
 }
 
+TEST(MirrorOptionsTest, DirectoryReadAheadIsOnUnlessTurnedOff) {
+  MirrorOptions o;
+  EXPECT_TRUE(o.dirReadAhead);
+  ASSERT_EQ(ParseMirrorOptions("/srv/x,dir_readahead=off", &o), NtStatus::Success);
+  EXPECT_FALSE(o.dirReadAhead);
+  ASSERT_EQ(ParseMirrorOptions("dir_readahead=on", &o), NtStatus::Success);
+  EXPECT_TRUE(o.dirReadAhead);
+  EXPECT_EQ(ParseMirrorOptions("dir_readahead=1", &o), NtStatus::InvalidParameter);
+}
+
 class MirrorSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
