@@ -85,6 +85,10 @@ namespace rw_flag {
 inline constexpr uint32_t kAppend = 0x1;  // write at end of file, whatever byteOffset says
 inline constexpr uint32_t kWriteThrough = 0x2;
 inline constexpr uint32_t kNoCache = 0x4;  // O_DIRECT
+// What a write does to set-ID bits, when the sender knows the writer's privilege (the
+// FUSE kernel checked CAP_FSETID). Neither flag: the file system judges by the requestor.
+inline constexpr uint32_t kDropSetId = 0x8;   // the writer lacks CAP_FSETID: bits go
+inline constexpr uint32_t kKeepSetId = 0x10;  // the writer holds CAP_FSETID: bits stay
 }  // namespace rw_flag
 
 struct QueryInformationParameters {

@@ -35,9 +35,18 @@ struct NodeRef {
 
 // Who is asking and on which IRP (for credentials, for minis that pend, and for long
 // operations that stop early when the IRP is cancelled).
+// What a write must do to the file's set-ID bits (rw_flag::kDropSetId / kKeepSetId).
+enum class SetIdOnWrite : uint8_t {
+  kByRequestor,  // unknown: judge by the requestor (uid 0 stands for CAP_FSETID)
+  kDrop,         // the writer lacks CAP_FSETID: drop them, whoever it is
+  kKeep,         // the writer holds CAP_FSETID: they stay
+};
+
 struct OperationContext {
   Requestor requestor;
   Irp* irp = nullptr;
+  // WRITE only.
+  SetIdOnWrite setIdOnWrite = SetIdOnWrite::kByRequestor;
 
   // IoCancelIrp was called on the IRP (a FUSE_INTERRUPT, CancelIoEx).
   bool Cancelled() const { return irp != nullptr && irp->cancel.load(std::memory_order_relaxed); }

@@ -68,6 +68,11 @@ NtStatus Write(const OpenFile& open, Irp* irp, const ReadWriteParameters& p, uin
   uint32_t written = 0;
   uint64_t landedAt = p.byteOffset;
   OperationContext ctx = ContextOf(irp);
+  if (p.flags & rw_flag::kDropSetId) {
+    ctx.setIdOnWrite = SetIdOnWrite::kDrop;
+  } else if (p.flags & rw_flag::kKeepSetId) {
+    ctx.setIdOnWrite = SetIdOnWrite::kKeep;
+  }
   s = Guarded([&] {
     return open.volume->mini().Write(ctx, open.fcb->node, open.ccb->openContext, buffer, p.length,
                                      p.byteOffset, append, &written, &landedAt);

@@ -109,7 +109,7 @@ class MemFs final : public fsclass::MiniFileSystem {
   // the file system drops them; without it the kernel asks first (SETATTR, REMOVEXATTR).
   void DropPrivileges(Node* node, const fsclass::OperationContext& ctx);
   void DropFileCapabilities(Node* node);
-  static bool HasPrivilegesToDrop(const Node* node, const Requestor& requestor);
+  static bool HasPrivilegesToDrop(const Node* node, const fsclass::OperationContext& ctx);
 
   const MemfsOptions options_;
   Capacity capacity_;

@@ -37,11 +37,13 @@ bool RangeEnd(uint64_t offset, uint64_t length, uint64_t* end) {
 
 constexpr std::string_view kCapabilities = "security.capability";
 
-// Whether DropPrivileges would change anything for a write by `requestor`. Caller holds
-// node->mutex (shared is enough).
-bool MemFs::HasPrivilegesToDrop(const Node* node, const Requestor& requestor) {
+// Whether DropPrivileges would change anything for this write. Caller holds node->mutex
+// (shared is enough).
+bool MemFs::HasPrivilegesToDrop(const Node* node, const OperationContext& ctx) {
   if (node->xattrs.Find(kCapabilities) != nullptr) return true;
-  if (requestor.uid == 0) return false;
+  const Requestor& requestor = ctx.requestor;
+  if (ctx.setIdOnWrite == fsclass::SetIdOnWrite::kKeep) return false;
+  if (ctx.setIdOnWrite == fsclass::SetIdOnWrite::kByRequestor && requestor.uid == 0) return false;
   if (node->mode & S_ISUID) return true;
   return (node->mode & S_ISGID) && ((node->mode & S_IXGRP) || requestor.gid != node->gid);
 }
@@ -55,9 +57,17 @@ void MemFs::DropFileCapabilities(Node* node) {
 }
 
 void MemFs::DropPrivileges(Node* node, const OperationContext& ctx) {
-  DropFileCapabilities(node);
+  DropFileCapabilities(node);  // whoever writes, as the kernel's file_remove_privs
   const Requestor& requestor = ctx.requestor;
-  if (requestor.uid == 0) return;  // CAP_FSETID
+  switch (ctx.setIdOnWrite) {
+    case fsclass::SetIdOnWrite::kKeep:
+      return;
+    case fsclass::SetIdOnWrite::kByRequestor:
+      if (requestor.uid == 0) return;  // taken to hold CAP_FSETID
+      break;
+    case fsclass::SetIdOnWrite::kDrop:
+      break;  // even root, when the kernel found CAP_FSETID missing
+  }
   uint32_t before = node->mode;
   node->mode &= ~S_ISUID;
   // Without group execute S_ISGID marks mandatory locking, not set-group-ID; Linux still
@@ -109,7 +119,7 @@ NtStatus MemFs::Write(const OperationContext& ctx, NodeRef nodeRef, void*, const
   uint64_t end;
   if (!append && length != 0 && RangeEnd(offset, length, &end)) {
     std::shared_lock lock(node->mutex);
-    if (node->data.CanStoreInPlace(offset, end) && !HasPrivilegesToDrop(node, ctx.requestor)) {
+    if (node->data.CanStoreInPlace(offset, end) && !HasPrivilegesToDrop(node, ctx)) {
       node->data.StoreInPlace(buffer, length, offset);
       node->TouchModifiedInPlace();
       if (writeOffset) *writeOffset = offset;

@@ -160,6 +160,9 @@ class MirrorFs final : public fsclass::MiniFileSystem {
   // Whether `mode` is the node's mode with some set-ID bits cleared and nothing else changed.
   static bool DropsOnlySetIdBits(Node* node, uint32_t mode);
   static bool HasSetIdBits(int fd);
+  // After a write by root that the kernel found without CAP_FSETID: the host saw the
+  // server's root, which keeps set-ID bits, so they are dropped here by the kernel's rule.
+  static void DropSetIdBitsAfterRootWrite(int fd, const Requestor& requestor);
   // Whether the requestor may write the node (the host decides, with its identity).
   bool CallerMayWrite(const fsclass::OperationContext& ctx, Node* node);
   // Reopens a regular file none of whose names leads to it any more (see mirror_data.cpp).

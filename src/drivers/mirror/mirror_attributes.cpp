@@ -74,6 +74,17 @@ bool MirrorFs::HasSetIdBits(int fd) {
   return host::StatAt(fd, "", &stx) == 0 && (stx.stx_mode & (S_ISUID | S_ISGID));
 }
 
+void MirrorFs::DropSetIdBitsAfterRootWrite(int fd, const Requestor& requestor) {
+  struct statx stx;
+  if (host::StatAt(fd, "", &stx) != 0) return;
+  mode_t mode = stx.stx_mode & 07777;
+  // Set-user-ID always; set-group-ID when it means that (group execute) or the writer is
+  // outside the file's group (root's supplementary groups are not known here).
+  mode_t kill = mode & S_ISUID;
+  if ((mode & S_ISGID) && ((mode & S_IXGRP) || requestor.gid != stx.stx_gid)) kill |= S_ISGID;
+  if (kill != 0) fchmod(fd, mode & ~kill);
+}
+
 bool MirrorFs::DropsOnlySetIdBits(Node* node, uint32_t mode) {
   struct statx stx;
   if (host::StatAt(node->fd, "", &stx) != 0) return false;

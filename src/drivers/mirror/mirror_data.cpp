@@ -219,15 +219,18 @@ NtStatus MirrorFs::Write(const OperationContext& ctx, NodeRef, void* openContext
   }
   // The caller's identity matters to a write only through the set-ID bits: a write by
   // anyone without CAP_FSETID clears them, which a root server would otherwise keep. One
-  // statx is far cheaper than switching credentials on every write. The host may drop
-  // the bits, so the kernel's copy of the mode goes (for root's write, needlessly).
-  bool setId = HasSetIdBits(open->fd);
+  // statx is far cheaper than switching credentials on every write, and none is needed
+  // when the sender says the writer holds CAP_FSETID. The host may drop the bits, so the
+  // kernel's copy of the mode goes (for root's write, needlessly).
+  bool setId = ctx.setIdOnWrite != fsclass::SetIdOnWrite::kKeep && HasSetIdBits(open->fd);
   std::optional<IdentityScope> identity;
   if (setId) {
     identity.emplace(identity_, ctx.requestor);
     if (!identity->ok()) return NtStatus::AccessDenied;
     ctx.ReportAttributesChanged();
   }
+  const bool rootWithoutFsetid =
+      setId && ctx.setIdOnWrite == fsclass::SetIdOnWrite::kDrop && ctx.requestor.uid == 0;
   if (append) {
     // RWF_APPEND writes at the end whatever the descriptor's flags, in one step; the
     // position it leaves says where the data landed.
@@ -238,6 +241,7 @@ NtStatus MirrorFs::Write(const OperationContext& ctx, NodeRef, void* openContext
     } while (n < 0 && errno == EINTR);
     if (n < 0) return host::HostStatus(errno);
     off_t end = lseek(open->fd, 0, SEEK_CUR);
+    if (rootWithoutFsetid) DropSetIdBitsAfterRootWrite(open->fd, ctx.requestor);
     *bytesWritten = static_cast<uint32_t>(n);
     *writeOffset = end >= n ? static_cast<uint64_t>(end - n) : 0;
     return NtStatus::Success;
@@ -252,6 +256,7 @@ NtStatus MirrorFs::Write(const OperationContext& ctx, NodeRef, void* openContext
     }
     done += static_cast<uint32_t>(n);
   }
+  if (rootWithoutFsetid) DropSetIdBitsAfterRootWrite(open->fd, ctx.requestor);
   *bytesWritten = done;
   *writeOffset = offset;
   return NtStatus::Success;

@@ -197,6 +197,13 @@ void DispatcherImpl::Write(const RequestContext& ctx, const fuse_write_in& in,
   if (((info.openFlags | in.flags) & O_APPEND) && !fromPageCache) flags |= rw_flag::kAppend;
   if ((info.openFlags | in.flags) & (O_SYNC | O_DSYNC)) flags |= rw_flag::kWriteThrough;
   if (in.flags & O_DIRECT) flags |= rw_flag::kNoCache;
+  // Under FUSE_HANDLE_KILLPRIV_V2 the kernel flags every write whose caller lacks
+  // CAP_FSETID (direct writes even without it), and checked that capability itself: an
+  // unflagged write may keep the bits, and the driver need not look at them. Not for
+  // writes from the page cache, whose caller the kernel no longer knows.
+  if (connection_.Has(init_flag::kHandleKillprivV2) && !fromPageCache) {
+    flags |= (in.write_flags & kWriteKillSuidgid) ? rw_flag::kDropSetId : rw_flag::kKeepSetId;
+  }
   location->parameters.write.flags = flags;
   op->irp.bufferMethod = BufferMethod::Direct;
   op->irp.mdlAddress = &op->mdl;

@@ -23,6 +23,13 @@ ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buff
     }
   }
   const auto until = std::chrono::steady_clock::now() + window_;
+  // Another worker handling a request means the CPUs have work and requests are coming
+  // in anyway: a blocking read takes a queued one just as fast, and one that finds the
+  // queue empty sleeps instead of taking CPU time from the others.
+  if (handling_.load(std::memory_order_relaxed) != 0) {
+    GiveUp(fd, blockingFlags, turn);
+    return -EAGAIN;
+  }
   do {
     ssize_t n = read(fd, buffer->data, buffer->size);
     if (n > 0) {

@@ -92,6 +92,30 @@ TEST_F(PrivilegesTest, DroppedSetIdBitsAreReportedOnTheIrp) {
   EXPECT_FALSE(irp.flags & irp_flag::kAttributesChanged) << "root keeps the bits (CAP_FSETID)";
 }
 
+// The sender's word on the writer's CAP_FSETID (FUSE_WRITE_KILL_SUIDGID, see
+// rw_flag::kDropSetId) overrides the guess from the requestor's uid, both ways.
+TEST_F(PrivilegesTest, TheSendersWordOnCapFsetidDecides) {
+  NodeRef file = MakeFile(root(), "f");
+  Irp irp;
+  ctx_.irp = &irp;
+  ctx_.requestor.uid = 0;
+  ctx_.setIdOnWrite = fsclass::SetIdOnWrite::kDrop;  // root without CAP_FSETID
+  SetMode(*fs_, ctx_, file, 06755);
+  ASSERT_EQ(Write(file, "x", 0), NtStatus::Success);
+  EXPECT_EQ(Stat(file).mode & 07777, 0755u);
+  EXPECT_TRUE(irp.flags & irp_flag::kAttributesChanged);
+
+  ctx_.requestor.uid = 1000;
+  ctx_.setIdOnWrite = fsclass::SetIdOnWrite::kKeep;  // a user granted CAP_FSETID
+  SetMode(*fs_, ctx_, file, 06755);
+  ASSERT_EQ(fs_->SetEa(ctx_, file, kCaps, kCapsValue, sizeof kCapsValue, 0), NtStatus::Success);
+  irp.flags = 0;
+  ASSERT_EQ(Write(file, "y", 1), NtStatus::Success);
+  EXPECT_EQ(Stat(file).mode & 07777, 06755u);
+  EXPECT_FALSE(irp.flags & irp_flag::kAttributesChanged);
+  EXPECT_FALSE(HasCaps(*fs_, ctx_, file)) << "file capabilities go whoever writes";
+}
+
 // As Linux's file systems (file_modified): fallocate takes what a write takes. Under
 // FUSE_HANDLE_KILLPRIV_V2 the kernel leaves this to the file system.
 TEST_F(PrivilegesTest, FallocateDropsWhatAWriteDrops) {

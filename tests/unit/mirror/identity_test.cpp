@@ -162,6 +162,45 @@ TEST_F(MirrorIdentityTest, AWriteToASetIdFileIsReportedOnTheIrp) {
   EXPECT_EQ(st.st_mode & 07777, 0777u);
 }
 
+// The sender's word on the writer's CAP_FSETID (rw_flag::kDropSetId / kKeepSetId) decides:
+// a user's write said to keep the bits keeps them (and needs no look at the mode); root's
+// write said to lack CAP_FSETID drops them, though the host sees the server's root.
+TEST_F(MirrorIdentityTest, TheSendersWordOnCapFsetidDecides) {
+  WriteHostFile(Host("f"), "x");
+  Irp irp;
+  auto writeAs = [&](Requestor who, fsclass::SetIdOnWrite rule) {
+    fsclass::OperationContext ctx{who, &irp};
+    ctx.setIdOnWrite = rule;
+    fsclass::NodeRef node;
+    ASSERT_EQ(mirror_->Lookup(ctx, mirror_->Root(), "f", &node), NtStatus::Success);
+    void* open = nullptr;
+    ASSERT_EQ(mirror_->Open(ctx, node, access::kWriteData, 0, &open), NtStatus::Success);
+    irp.flags = 0;
+    uint32_t written = 0;
+    uint64_t at = 0;
+    ASSERT_EQ(mirror_->Write(ctx, node, open, "y", 1, 0, false, &written, &at), NtStatus::Success);
+    mirror_->Cleanup(ctx, node, open);
+    mirror_->Close(node, open);
+    mirror_->Forget(node);
+  };
+  auto mode = [&] {
+    struct stat st;
+    EXPECT_EQ(lstat(Host("f").c_str(), &st), 0);
+    return st.st_mode & 07777;
+  };
+  ASSERT_EQ(chmod(Host("f").c_str(), 06777), 0);
+  writeAs(Requestor{0, kNobody, kNobody}, fsclass::SetIdOnWrite::kKeep);
+  EXPECT_EQ(mode(), 06777u);
+  EXPECT_FALSE(irp.flags & irp_flag::kAttributesChanged);
+  writeAs(Requestor{0, 0, 0}, fsclass::SetIdOnWrite::kDrop);
+  EXPECT_EQ(mode(), 0777u);
+  EXPECT_TRUE(irp.flags & irp_flag::kAttributesChanged);
+  // Without a word, root is taken to hold CAP_FSETID.
+  ASSERT_EQ(chmod(Host("f").c_str(), 06777), 0);
+  writeAs(Requestor{0, 0, 0}, fsclass::SetIdOnWrite::kByRequestor);
+  EXPECT_EQ(mode(), 06777u);
+}
+
 TEST_F(MirrorIdentityTest, ANewFileOpensForItsCreatorWhateverItsMode) {
   ASSERT_EQ(chmod(Host("").c_str(), 0777), 0);
   As(kNobody, kNobody);
