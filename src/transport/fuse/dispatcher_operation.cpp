@@ -212,8 +212,14 @@ void DispatcherImpl::Retire(Operation* op) {
     op->nextFree = freeList_;
     freeList_ = op;
   }
-  // Under the mutex: the destructor must not see zero (and free the mutex) while this
-  // thread is still on its way to notify it.
+  // While others are in flight this one cannot be the last: no one to wake, and the
+  // destructor cannot finish meanwhile, so no mutex (one fewer per request at depth).
+  size_t count = inFlight_.load(std::memory_order_relaxed);
+  while (count > 1) {
+    if (inFlight_.compare_exchange_weak(count, count - 1, std::memory_order_acq_rel)) return;
+  }
+  // Possibly the last: under the mutex, so the destructor cannot see zero (and free the
+  // mutex) while this thread is still on its way to notify it.
   std::lock_guard lock(idleMutex_);
   if (inFlight_.fetch_sub(1) == 1) idle_.notify_all();
 }
