@@ -93,8 +93,9 @@ bool ListOnce(const std::string& dir, long expected) {
 
 // One listing of N entries takes 5 to 30 ms here, as short as a scheduler hiccup: the
 // directory is listed kReaddirPasses times and the median pass is what counts (returned
-// through *seconds).
-constexpr int kReaddirPasses = 5;
+// through *seconds). With 5 passes the same binaries' ratio moved 0.6-1.2x between runs;
+// 15 cost a tenth of a second per row.
+constexpr int kReaddirPasses = 15;
 
 bool ReadAll(const std::string& dir, long expected, double* seconds) {
   std::vector<double> passes;
