@@ -22,6 +22,22 @@ class MirrorIdentityTest : public MirrorTest {
     MirrorTest::SetUp();
   }
   void As(uid_t uid, gid_t gid) { requestor_ = Requestor{0, uid, gid}; }
+
+  // Opens `name` for writing, writes one byte at offset 0 and closes it, all with `ctx`
+  // (whose IRP collects what the write reports).
+  void WriteOneByte(const fsclass::OperationContext& ctx, const char* name) {
+    fsclass::NodeRef node;
+    ASSERT_EQ(mirror_->Lookup(ctx, mirror_->Root(), name, &node), NtStatus::Success);
+    void* open = nullptr;
+    ASSERT_EQ(mirror_->Open(ctx, node, access::kWriteData, 0, &open), NtStatus::Success);
+    uint32_t written = 0;
+    uint64_t at = 0;
+    EXPECT_EQ(mirror_->Write(ctx, node, open, "y", 1, 0, false, &written, &at), NtStatus::Success);
+    EXPECT_EQ(written, 1u);
+    mirror_->Cleanup(ctx, node, open);
+    mirror_->Close(node, open);
+    mirror_->Forget(node);
+  }
 };
 
 TEST_F(MirrorIdentityTest, CreatedFilesBelongToTheirCreator) {
@@ -142,20 +158,10 @@ TEST_F(MirrorIdentityTest, AWriteToASetIdFileIsReportedOnTheIrp) {
   Irp irp;
   fsclass::OperationContext ctx{Requestor{0, kNobody, kNobody}, &irp};
   for (const char* name : {"suid", "plain"}) {
-    fsclass::NodeRef node;
-    ASSERT_EQ(mirror_->Lookup(ctx, mirror_->Root(), name, &node), NtStatus::Success);
-    void* open = nullptr;
-    ASSERT_EQ(mirror_->Open(ctx, node, access::kWriteData, 0, &open), NtStatus::Success);
     irp.flags = 0;
-    uint32_t written = 0;
-    uint64_t at = 0;
-    ASSERT_EQ(mirror_->Write(ctx, node, open, "y", 1, 0, false, &written, &at), NtStatus::Success);
-    EXPECT_EQ(written, 1u);
+    WriteOneByte(ctx, name);
     bool reported = irp.flags & irp_flag::kAttributesChanged;
     EXPECT_EQ(reported, std::string(name) == "suid") << name;
-    mirror_->Cleanup(ctx, node, open);
-    mirror_->Close(node, open);
-    mirror_->Forget(node);
   }
   struct stat st;
   ASSERT_EQ(lstat(Host("suid").c_str(), &st), 0);
@@ -171,17 +177,8 @@ TEST_F(MirrorIdentityTest, TheSendersWordOnCapFsetidDecides) {
   auto writeAs = [&](Requestor who, fsclass::SetIdOnWrite rule) {
     fsclass::OperationContext ctx{who, &irp};
     ctx.setIdOnWrite = rule;
-    fsclass::NodeRef node;
-    ASSERT_EQ(mirror_->Lookup(ctx, mirror_->Root(), "f", &node), NtStatus::Success);
-    void* open = nullptr;
-    ASSERT_EQ(mirror_->Open(ctx, node, access::kWriteData, 0, &open), NtStatus::Success);
     irp.flags = 0;
-    uint32_t written = 0;
-    uint64_t at = 0;
-    ASSERT_EQ(mirror_->Write(ctx, node, open, "y", 1, 0, false, &written, &at), NtStatus::Success);
-    mirror_->Cleanup(ctx, node, open);
-    mirror_->Close(node, open);
-    mirror_->Forget(node);
+    WriteOneByte(ctx, "f");
   };
   auto mode = [&] {
     struct stat st;
