@@ -5,8 +5,8 @@
 // soon as a reply leaves few buffered (DirStream::ReadAhead), so both run at once and
 // the next READDIR is answered from memory.
 //
-// One thread per mirror volume, started at its first read-ahead; a stream is queued at most once at
-// a time and stays alive while queued (shared ownership with its open).
+// One thread per mirror volume, started at its first read-ahead. A stream is queued at
+// most once at a time and stays alive while queued (shared ownership with its open).
 #pragma once
 
 #include <condition_variable>
