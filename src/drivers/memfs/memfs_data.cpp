@@ -33,19 +33,30 @@ bool RangeEnd(uint64_t offset, uint64_t length, uint64_t* end) {
   return true;
 }
 
-}  // namespace
-
 constexpr std::string_view kCapabilities = "security.capability";
+
+// Whether the writer holds CAP_FSETID: as the sender says, else taken from uid 0.
+bool WriterKeepsSetIdBits(const OperationContext& ctx) {
+  switch (ctx.setIdOnWrite) {
+    case fsclass::SetIdOnWrite::kKeep:
+      return true;
+    case fsclass::SetIdOnWrite::kDrop:
+      return false;  // even root, when the kernel found CAP_FSETID missing
+    case fsclass::SetIdOnWrite::kByRequestor:
+      break;
+  }
+  return ctx.requestor.uid == 0;
+}
+
+}  // namespace
 
 // Whether DropPrivileges would change anything for this write. Caller holds node->mutex
 // (shared is enough).
 bool MemFs::HasPrivilegesToDrop(const Node* node, const OperationContext& ctx) {
   if (node->xattrs.Find(kCapabilities) != nullptr) return true;
-  const Requestor& requestor = ctx.requestor;
-  if (ctx.setIdOnWrite == fsclass::SetIdOnWrite::kKeep) return false;
-  if (ctx.setIdOnWrite == fsclass::SetIdOnWrite::kByRequestor && requestor.uid == 0) return false;
+  if (WriterKeepsSetIdBits(ctx)) return false;
   if (node->mode & S_ISUID) return true;
-  return (node->mode & S_ISGID) && ((node->mode & S_IXGRP) || requestor.gid != node->gid);
+  return (node->mode & S_ISGID) && ((node->mode & S_IXGRP) || ctx.requestor.gid != node->gid);
 }
 
 void MemFs::DropFileCapabilities(Node* node) {
@@ -58,16 +69,8 @@ void MemFs::DropFileCapabilities(Node* node) {
 
 void MemFs::DropPrivileges(Node* node, const OperationContext& ctx) {
   DropFileCapabilities(node);  // whoever writes, as the kernel's file_remove_privs
+  if (WriterKeepsSetIdBits(ctx)) return;
   const Requestor& requestor = ctx.requestor;
-  switch (ctx.setIdOnWrite) {
-    case fsclass::SetIdOnWrite::kKeep:
-      return;
-    case fsclass::SetIdOnWrite::kByRequestor:
-      if (requestor.uid == 0) return;  // taken to hold CAP_FSETID
-      break;
-    case fsclass::SetIdOnWrite::kDrop:
-      break;  // even root, when the kernel found CAP_FSETID missing
-  }
   uint32_t before = node->mode;
   node->mode &= ~S_ISUID;
   // Without group execute S_ISGID marks mandatory locking, not set-group-ID; Linux still
