@@ -115,6 +115,16 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
     return true;
   }
   if (key == "keep_cache") return flag(&plan->dispatcher.keepCache, true);
+  // The kernel's directory cache (DispatcherOptions::cacheDirectories), on by default.
+  if (key == "dir_cache") {
+    if (!hasValue || value == "on")
+      plan->dispatcher.cacheDirectories = true;
+    else if (value == "off")
+      plan->dispatcher.cacheDirectories = false;
+    else
+      return badValue();
+    return true;
+  }
   if (key == "attr_timeout") {
     return hasValue && ParseDouble(value, &plan->dispatcher.attrTimeout) ? true : badValue();
   }

@@ -86,8 +86,10 @@ Next DispatcherImpl::StepOpen(Operation& op) {
   bool queried = op.step == 3;
   OpenInfo info{op.flags, op.openInfo.directory, NodeId{op.ctx.nodeid}};
   fuse_open_out out{};
-  // Directory opens keep no page cache and have no backing file.
-  if (!info.directory) {
+  // Directory opens have no backing file; their flags say whether the kernel caches listings.
+  if (info.directory) {
+    out.open_flags = OpenReplyFlags(info.openFlags, true);
+  } else {
     ChooseOpenIo(op, NodeEntry{info.node, nodes_.Generation(info.node)}, queried, &info, &out);
   }
   out.fh = handles_.Insert(std::exchange(op.opened, nullptr), info).value;
@@ -131,7 +133,10 @@ uint32_t DispatcherImpl::OpenFlagsForDriver(uint32_t flags) const {
 }
 
 uint32_t DispatcherImpl::OpenReplyFlags(uint32_t openFlags, bool directory) const {
-  if (directory) return 0;
+  if (directory) {
+    bool checked = connection_.Has(init_flag::kAutoInvalData);
+    return options_.cacheDirectories && checked ? fopen::kCacheDir | fopen::kKeepCache : 0;
+  }
   uint32_t flags = options_.keepCache ? fopen::kKeepCache : 0;
   // An O_DIRECT open skips the page cache anyway. Saying so (DIRECT_IO) sends its I/O
   // down the kernel's direct path, which with PARALLEL_DIRECT_WRITES takes the inode lock

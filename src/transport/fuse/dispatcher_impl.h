@@ -67,6 +67,13 @@ struct DispatcherOptions {
   // FOPEN_KEEP_CACHE on every open: keep the page cache across opens. Only safe when
   // nothing changes files behind the kernel (no in-process clients of the volume).
   bool keepCache = false;
+  // FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE on directory opens: the kernel keeps a listing and
+  // answers later ones itself. It drops the listing when it changed the directory itself
+  // and, at the start of each listing, when the directory's mtime changed (re-read once
+  // the attributes expire). So a change made behind the kernel (an in-process client, the
+  // mirror's host directory) shows within attrTimeout, like the names around it. Only
+  // with FUSE_AUTO_INVAL_DATA, without which the kernel never checks the mtime.
+  bool cacheDirectories = true;
 };
 
 class DispatcherImpl final : public FuseDispatcher {

@@ -112,6 +112,34 @@ void RunReaddirCases(Runner& r) {
                     " digest-matches=" + (Digest(l.names) == Digest(expected) ? "yes" : "no");
   r.Check("readdir-600-entries", l.outcome, {0}, "count=602 digest-matches=yes");
 
+  // A second listing (which a FUSE file system may serve from the kernel's directory
+  // cache) and positions in it: seekdir back to a telldir cookie continues with the same
+  // entry, and rewinddir starts the whole listing again.
+  l = List("many");
+  Outcome seek = l.outcome;
+  std::string afterMark, again;
+  int total = 0, rewound = 0;
+  if (DIR* s = ::opendir("many")) {
+    long mark = -1;
+    while (dirent* entry = ::readdir(s)) {
+      if (++total == 300) mark = ::telldir(s);
+      if (total == 301) afterMark = entry->d_name;
+    }
+    ::seekdir(s, mark);
+    if (dirent* entry = ::readdir(s)) again = entry->d_name;
+    ::rewinddir(s);
+    while (::readdir(s) != nullptr) ++rewound;
+    ::closedir(s);
+  } else {
+    seek = Outcome{-1, errno, {}};
+  }
+  seek.extra = "second-count=" + std::to_string(l.names.size()) +
+               " total=" + std::to_string(total) +
+               " seekdir-same=" + (!afterMark.empty() && afterMark == again ? "yes" : "no") +
+               " rewound=" + std::to_string(rewound);
+  r.Check("readdir-again-seekdir-rewinddir", seek, {0},
+          "second-count=602 total=602 seekdir-same=yes rewound=602");
+
   // Removing entries while a directory stream is open must not break the listing.
   DIR* d = ::opendir("many");
   Outcome o = Sys(d == nullptr ? -1 : 0);

@@ -95,6 +95,18 @@ TEST(MountCommandParseTest, MirrorOptionsGoToTheDriver) {
   EXPECT_NE(error.find("dir_readahead=maybe"), std::string::npos) << error;
 }
 
+TEST(MountCommandParseTest, DirectoryCacheIsOnUnlessTurnedOff) {
+  MountPlan plan;
+  std::string error;
+  ASSERT_TRUE(Parse({"memfs", "/tmp"}, &plan, &error)) << error;
+  EXPECT_TRUE(plan.dispatcher.cacheDirectories);
+  MountPlan off;
+  ASSERT_TRUE(Parse({"memfs", "/tmp", "-o", "dir_cache=off"}, &off, &error)) << error;
+  EXPECT_FALSE(off.dispatcher.cacheDirectories);
+  EXPECT_FALSE(Parse({"memfs", "/tmp", "-o", "dir_cache=sometimes"}, &off, &error));
+  EXPECT_NE(error.find("dir_cache=sometimes"), std::string::npos) << error;
+}
+
 TEST(MountCommandParseTest, RelativeMountPointBecomesAbsolute) {
   MountPlan plan;
   std::string error;

@@ -138,5 +138,54 @@ TEST_F(DispatchTest, EmptyRootListsDotAndDotDot) {
   EXPECT_EQ(names, (std::set<std::string>{".", ".."}));
 }
 
+// FOPEN_CACHE_DIR lets the kernel answer listings itself; it drops one that changed behind
+// it only by comparing the directory's mtime, which it re-reads only under
+// FUSE_AUTO_INVAL_DATA. So the flag goes out only when that was agreed.
+uint32_t OpenFlagsOf(const Answer& opened) {
+  return opened.As<fuse_open_out>().open_flags;
+}
+
+TEST_F(DispatchTest, DirectoryListingsAreCachedOnlyWhereTheKernelChecksTheMtime) {
+  Answer unchecked = Opendir(kRootId);
+  ASSERT_EQ(unchecked.error, 0);
+  EXPECT_EQ(OpenFlagsOf(unchecked), 0u);
+
+  ConnectionInfo info;
+  info.flags = init_flag::kAutoInvalData;
+  dispatcher().Init(info);
+  Answer checked = Opendir(kRootId);
+  ASSERT_EQ(checked.error, 0);
+  EXPECT_EQ(OpenFlagsOf(checked), fopen::kCacheDir | fopen::kKeepCache);
+  // Regular files keep the page cache only with keepCache, and never the directory flag.
+  uint64_t file, fh;
+  MustCreate(kRootId, "f", &file, &fh);
+  Answer opened = Open(file, O_RDONLY);
+  ASSERT_EQ(opened.error, 0);
+  EXPECT_EQ(OpenFlagsOf(opened), 0u);
+
+  EXPECT_EQ(Release(file, opened.As<fuse_open_out>().fh).error, 0);
+  EXPECT_EQ(Release(file, fh).error, 0);
+  EXPECT_EQ(Releasedir(kRootId, checked.As<fuse_open_out>().fh).error, 0);
+  EXPECT_EQ(Releasedir(kRootId, unchecked.As<fuse_open_out>().fh).error, 0);
+}
+
+class UncachedDirTest : public DispatchTest {
+ protected:
+  void SetUp() override {
+    options_.cacheDirectories = false;
+    DispatchTest::SetUp();
+  }
+};
+
+TEST_F(UncachedDirTest, DirectoryOpensCarryNoCacheFlagsWhenTurnedOff) {
+  ConnectionInfo info;
+  info.flags = init_flag::kAutoInvalData;
+  dispatcher().Init(info);
+  Answer opened = Opendir(kRootId);
+  ASSERT_EQ(opened.error, 0);
+  EXPECT_EQ(OpenFlagsOf(opened), 0u);
+  EXPECT_EQ(Releasedir(kRootId, opened.As<fuse_open_out>().fh).error, 0);
+}
+
 }  // namespace
 }  // namespace irpfs::fuse::testing

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# dir_cache.sh IRPFS memfs|mirror: the kernel's directory cache (FOPEN_CACHE_DIR) on a
+# real mount, counted with the stats filter.
+#
+# Proves: a second `ls` of an unchanged directory sends no IRP_MJ_DIRECTORY_CONTROL (the
+# kernel answered it); a create, unlink, rename or mkdir through the mount shows in the
+# very next listing; on the mirror, a name created or removed in the host directory shows
+# once the attribute timeout (here 0.3 s) has passed, and at once with attr_timeout=0;
+# with -o dir_cache=off every listing reaches the server again.
+# shellcheck source=../robust/common.sh
+source "$(dirname "$0")/../robust/common.sh"
+
+irpfs_bin=${1:?usage: dir_cache.sh IRPFS memfs|mirror}
+kind=${2:?usage: dir_cache.sh IRPFS memfs|mirror}
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/irpfs-dircache-scratch.XXXXXX")
+scratch_paths+=("$scratch")
+
+# mount_kind OPTIONS: a daemon with the stats filter (common.sh's mount_daemon).
+mount_kind() {
+  MOUNT_KIND=$kind mount_daemon "$irpfs_bin" --filter stats -o "$1"
+}
+
+unmount_kind() {
+  local out
+  out=$(timeout 20 "$irpfs_bin" unmount "$mnt" 2>&1) || fail "irpfs unmount failed: $out"
+  for _ in $(seq 50); do is_alive "$daemon_pid" || break; sleep 0.1; done
+  daemon_pid=
+}
+
+# listings_sent: DIRECTORY_CONTROL IRPs the server handled since the last reset.
+listings_sent() {
+  "$irpfs_bin" stats "$mnt" >"$scratch/stats" || fail "irpfs stats failed"
+  awk '$1 == "IRP_MJ_DIRECTORY_CONTROL" { n = $2 } END { print n + 0 }' "$scratch/stats"
+}
+
+reset_stats() {
+  "$irpfs_bin" stats "$mnt" --reset >/dev/null || fail "irpfs stats --reset failed"
+}
+
+# expect_names DIR COUNT WHAT: `ls -A DIR` lists COUNT names.
+expect_names() {
+  local seen
+  seen=$(ls -A "$1" | wc -l)
+  [[ $seen -eq $2 ]] || fail "$3: ls listed $seen names, expected $2"
+}
+
+# The host side of a name in the mount's root: the mirror's source directory.
+host_dir() { echo "$mirror_source"; }
+
+mount_kind attr_timeout=0.3,entry_timeout=0.3
+note "mounted $kind at $mnt (daemon $daemon_pid)"
+mkdir "$mnt/d" || fail "mkdir through the mount failed"
+for i in $(seq 500); do : >"$mnt/d/file-$i"; done
+
+expect_names "$mnt/d" 500 "first listing"
+reset_stats
+expect_names "$mnt/d" 500 "second listing"
+expect_names "$mnt/d" 500 "third listing"
+cached=$(listings_sent)
+note "two listings of an unchanged 500-entry directory: $cached DIRECTORY_CONTROL IRPs"
+[[ $cached -eq 0 ]] || fail "the kernel did not answer the listings itself: $(cat "$scratch/stats")"
+
+# Changes through the mount: the kernel drops its listing itself.
+: >"$mnt/d/new" || fail "create failed"
+expect_names "$mnt/d" 501 "after a create"
+rm "$mnt/d/file-1" || fail "unlink failed"
+expect_names "$mnt/d" 500 "after an unlink"
+mv "$mnt/d/file-2" "$mnt/d/renamed" || fail "rename failed"
+ls -A "$mnt/d" | grep -qx renamed || fail "the renamed name is not listed"
+ls -A "$mnt/d" | grep -qx file-2 && fail "the old name is still listed after the rename"
+mkdir "$mnt/d/sub" || fail "mkdir failed"
+expect_names "$mnt/d" 501 "after a mkdir"
+mv "$mnt/d/file-3" "$mnt/other" || fail "rename out of the directory failed"
+expect_names "$mnt/d" 500 "after a rename out of the directory"
+[[ $(listings_sent) -gt 0 ]] || fail "no listing reached the server after the changes"
+
+if [[ $kind == mirror ]]; then
+  # Behind the kernel: seen once the directory's attributes (its mtime) expired.
+  sleep 0.4
+  expect_names "$mnt/d" 500 "before the host changes"
+  : >"$(host_dir)/d/made-on-the-host"
+  rm "$(host_dir)/d/file-4"
+  mv "$(host_dir)/d/file-5" "$(host_dir)/d/moved-on-the-host"
+  sleep 0.4
+  ls -A "$mnt/d" >"$scratch/listing"
+  grep -qx made-on-the-host "$scratch/listing" || fail "a host create is not listed after the timeout"
+  grep -qx moved-on-the-host "$scratch/listing" || fail "a host rename is not listed after the timeout"
+  grep -qx file-4 "$scratch/listing" && fail "a host unlink still lists the name after the timeout"
+  grep -qx file-5 "$scratch/listing" && fail "a host rename still lists the old name after the timeout"
+  expect_names "$mnt/d" 500 "after the host changes"
+fi
+unmount_kind
+
+if [[ $kind == mirror ]]; then
+  # attr_timeout=0: every listing re-reads the mtime, so a host change shows at once.
+  mount_kind attr_timeout=0,entry_timeout=0
+  mkdir "$mnt/d" && for i in $(seq 50); do : >"$mnt/d/f-$i"; done
+  expect_names "$mnt/d" 50 "uncached attributes, first listing"
+  : >"$(host_dir)/d/at-once"
+  ls -A "$mnt/d" | grep -qx at-once || fail "with attr_timeout=0 a host create is not listed at once"
+  unmount_kind
+fi
+
+# dir_cache=off: every listing is the server's again.
+mount_kind dir_cache=off
+mkdir "$mnt/d" && for i in $(seq 50); do : >"$mnt/d/f-$i"; done
+expect_names "$mnt/d" 50 "dir_cache=off, first listing"
+reset_stats
+expect_names "$mnt/d" 50 "dir_cache=off, second listing"
+[[ $(listings_sent) -gt 0 ]] || fail "dir_cache=off: the second listing did not reach the server"
+unmount_kind
+echo "PASS [$test_name]"
