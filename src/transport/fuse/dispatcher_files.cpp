@@ -88,7 +88,7 @@ Next DispatcherImpl::StepOpen(Operation& op) {
   fuse_open_out out{};
   // Directory opens have no backing file; their flags say whether the kernel caches listings.
   if (info.directory) {
-    out.open_flags = OpenReplyFlags(info.openFlags, true);
+    out.open_flags = DirectoryOpenFlags(info.node);
   } else {
     ChooseOpenIo(op, NodeEntry{info.node, nodes_.Generation(info.node)}, queried, &info, &out);
   }
@@ -113,7 +113,7 @@ bool DispatcherImpl::PrepareBackingQuery(Operation& op) {
 
 void DispatcherImpl::ChooseOpenIo(Operation& op, NodeEntry node, bool queried, OpenInfo* info,
                                   fuse_open_out* out) {
-  out->open_flags |= OpenReplyFlags(info->openFlags, info->directory);
+  out->open_flags |= OpenReplyFlags(info->openFlags);
   if (!backing_.enabled()) return;
   int fd = (queried && NtSuccess(op.irp.ioStatus.status)) ? op.backing.fd : -1;
   BackingChoice choice = backing_.Choose(node, fd);
@@ -132,11 +132,13 @@ uint32_t DispatcherImpl::OpenFlagsForDriver(uint32_t flags) const {
   return flags;
 }
 
-uint32_t DispatcherImpl::OpenReplyFlags(uint32_t openFlags, bool directory) const {
-  if (directory) {
-    bool checked = connection_.Has(init_flag::kAutoInvalData);
-    return options_.cacheDirectories && checked ? fopen::kCacheDir | fopen::kKeepCache : 0;
-  }
+uint32_t DispatcherImpl::DirectoryOpenFlags(NodeId node) {
+  if (!options_.cacheDirectories || !connection_.Has(init_flag::kAutoInvalData)) return 0;
+  // Without KEEP_CACHE the kernel drops the listing it kept at this open.
+  return listings_.Opened(node.value) ? fopen::kCacheDir | fopen::kKeepCache : 0;
+}
+
+uint32_t DispatcherImpl::OpenReplyFlags(uint32_t openFlags) const {
   uint32_t flags = options_.keepCache ? fopen::kKeepCache : 0;
   // An O_DIRECT open skips the page cache anyway. Saying so (DIRECT_IO) sends its I/O
   // down the kernel's direct path, which with PARALLEL_DIRECT_WRITES takes the inode lock

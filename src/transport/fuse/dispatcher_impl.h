@@ -48,6 +48,7 @@
 #include "transport/fuse/dispatcher.h"
 #include "transport/fuse/dispatcher_backing.h"
 #include "transport/fuse/dispatcher_handles.h"
+#include "transport/fuse/listing_history.h"
 #include "transport/fuse/node_table.h"
 
 namespace irpfs::fuse {
@@ -250,7 +251,9 @@ class DispatcherImpl final : public FuseDispatcher {
                     fuse_open_out* out);
   // FOPEN_* flags of the OPEN/CREATE reply for an open with these open(2) flags, when it
   // does not go passthrough.
-  uint32_t OpenReplyFlags(uint32_t openFlags, bool directory) const;
+  uint32_t OpenReplyFlags(uint32_t openFlags) const;
+  // FOPEN_* flags of the OPENDIR reply for directory `node` (listing_history.h).
+  uint32_t DirectoryOpenFlags(NodeId node);
 
   // Replies to a failed request with the errno of `status` (StatusToErrno, the only
   // place the dispatcher maps statuses).
@@ -277,6 +280,7 @@ class DispatcherImpl final : public FuseDispatcher {
   uint32_t nodeAccess_ = 0;
 
   NodeTable nodes_;
+  ListingHistory listings_;  // which directory opens ask for the kernel's listing cache
   HandleTable handles_;
   BackingFiles backing_;
 

@@ -267,6 +267,7 @@ void DispatcherImpl::Rename2(const RequestContext& ctx, const fuse_rename2_in& i
   op->name2 = newName;
   op->flags = flags;
   op->offset = in.newdir;
+  listings_.Changed(in.newdir);
   Run(op);
 }
 

@@ -15,6 +15,24 @@ using detail::Next;
 using detail::Operation;
 using detail::OpKind;
 
+namespace {
+// Requests that change the names in directory ctx.nodeid or its mtime (RENAME also
+// changes its newdir, which Rename2 reports).
+bool ChangesDirectory(OpKind kind) {
+  switch (kind) {
+    case OpKind::kMakeNode:
+    case OpKind::kCreate:
+    case OpKind::kRemove:
+    case OpKind::kRename:
+    case OpKind::kLink:
+    case OpKind::kSetattr:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
 void Operation::Reset() {
   step = 0;
   statx = false;
@@ -58,6 +76,7 @@ Operation* DispatcherImpl::Begin(OpKind kind, const RequestContext& ctx, Reply r
   op->kind = kind;
   op->ctx = ctx;
   op->changedNode = ctx.nodeid;
+  if (ChangesDirectory(kind)) listings_.Changed(ctx.nodeid);
   op->requestor = Requestor{static_cast<pid_t>(ctx.pid), ctx.uid, ctx.gid};
   op->reply = std::move(reply);
   inFlight_.fetch_add(1);

@@ -2,8 +2,9 @@
 # dir_cache.sh IRPFS memfs|mirror: the kernel's directory cache (FOPEN_CACHE_DIR) on a
 # real mount, counted with the stats filter.
 #
-# Proves: a second `ls` of an unchanged directory sends no IRP_MJ_DIRECTORY_CONTROL (the
-# kernel answered it); a create, unlink, rename or mkdir through the mount shows in the
+# Proves: the first listing after a change is the server's (the kernel keeps nothing),
+# the second fills the kernel's cache, and later `ls` of the unchanged directory send no
+# IRP_MJ_DIRECTORY_CONTROL (the kernel answered them); a create, unlink, rename or mkdir through the mount shows in the
 # very next listing; on the mirror, a name created or removed in the host directory shows
 # once the attribute timeout (here 0.3 s) has passed, and at once with attr_timeout=0;
 # with -o dir_cache=off every listing reaches the server again.
@@ -52,12 +53,17 @@ note "mounted $kind at $mnt (daemon $daemon_pid)"
 mkdir "$mnt/d" || fail "mkdir through the mount failed"
 for i in $(seq 500); do : >"$mnt/d/file-$i"; done
 
-expect_names "$mnt/d" 500 "first listing"
 reset_stats
+expect_names "$mnt/d" 500 "first listing"
+first=$(listings_sent)
 expect_names "$mnt/d" 500 "second listing"
+second=$(($(listings_sent) - first))
+reset_stats
 expect_names "$mnt/d" 500 "third listing"
+expect_names "$mnt/d" 500 "fourth listing"
 cached=$(listings_sent)
-note "two listings of an unchanged 500-entry directory: $cached DIRECTORY_CONTROL IRPs"
+note "listings of an unchanged 500-entry directory: $first, $second, then $cached DIRECTORY_CONTROL IRPs"
+[[ $first -gt 0 && $second -gt 0 ]] || fail "the first two listings did not reach the server"
 [[ $cached -eq 0 ]] || fail "the kernel did not answer the listings itself: $(cat "$scratch/stats")"
 
 # Changes through the mount: the kernel drops its listing itself.
@@ -77,7 +83,9 @@ expect_names "$mnt/d" 500 "after a rename out of the directory"
 if [[ $kind == mirror ]]; then
   # Behind the kernel: seen once the directory's attributes (its mtime) expired.
   sleep 0.4
+  # Two listings: the kernel now holds this one.
   expect_names "$mnt/d" 500 "before the host changes"
+  expect_names "$mnt/d" 500 "before the host changes, again"
   : >"$(host_dir)/d/made-on-the-host"
   rm "$(host_dir)/d/file-4"
   mv "$(host_dir)/d/file-5" "$(host_dir)/d/moved-on-the-host"
@@ -96,6 +104,7 @@ if [[ $kind == mirror ]]; then
   mount_kind attr_timeout=0,entry_timeout=0
   mkdir "$mnt/d" && for i in $(seq 50); do : >"$mnt/d/f-$i"; done
   expect_names "$mnt/d" 50 "uncached attributes, first listing"
+  expect_names "$mnt/d" 50 "uncached attributes, second listing"
   : >"$(host_dir)/d/at-once"
   ls -A "$mnt/d" | grep -qx at-once || fail "with attr_timeout=0 a host create is not listed at once"
   unmount_kind
@@ -105,8 +114,9 @@ fi
 mount_kind dir_cache=off
 mkdir "$mnt/d" && for i in $(seq 50); do : >"$mnt/d/f-$i"; done
 expect_names "$mnt/d" 50 "dir_cache=off, first listing"
-reset_stats
 expect_names "$mnt/d" 50 "dir_cache=off, second listing"
-[[ $(listings_sent) -gt 0 ]] || fail "dir_cache=off: the second listing did not reach the server"
+reset_stats
+expect_names "$mnt/d" 50 "dir_cache=off, third listing"
+[[ $(listings_sent) -gt 0 ]] || fail "dir_cache=off: the third listing did not reach the server"
 unmount_kind
 echo "PASS [$test_name]"

@@ -140,33 +140,84 @@ TEST_F(DispatchTest, EmptyRootListsDotAndDotDot) {
 
 // FOPEN_CACHE_DIR lets the kernel answer listings itself; it drops one that changed behind
 // it only by comparing the directory's mtime, which it re-reads only under
-// FUSE_AUTO_INVAL_DATA. So the flag goes out only when that was agreed.
+// FUSE_AUTO_INVAL_DATA. So the flag goes out only when that was agreed, and
+// (listing_history.h) only from the second open of a directory unchanged since the first.
 uint32_t OpenFlagsOf(const Answer& opened) {
   return opened.As<fuse_open_out>().open_flags;
 }
 
-TEST_F(DispatchTest, DirectoryListingsAreCachedOnlyWhereTheKernelChecksTheMtime) {
-  Answer unchecked = Opendir(kRootId);
-  ASSERT_EQ(unchecked.error, 0);
-  EXPECT_EQ(OpenFlagsOf(unchecked), 0u);
+class DirCacheTest : public DispatchTest {
+ protected:
+  // Opens directory `nodeid`, returns the reply's open flags, and closes it again.
+  uint32_t OpendirFlags(uint64_t nodeid) {
+    Answer opened = Opendir(nodeid);
+    EXPECT_EQ(opened.error, 0);
+    EXPECT_EQ(Releasedir(nodeid, opened.As<fuse_open_out>().fh).error, 0);
+    return OpenFlagsOf(opened);
+  }
+  static constexpr uint32_t kCached = fopen::kCacheDir | fopen::kKeepCache;
+};
 
+TEST_F(DirCacheTest, ListingsAreCachedOnlyWhereTheKernelChecksTheMtime) {
+  EXPECT_EQ(OpendirFlags(kRootId), 0u);
+  EXPECT_EQ(OpendirFlags(kRootId), 0u) << "no FUSE_AUTO_INVAL_DATA: never";
   ConnectionInfo info;
   info.flags = init_flag::kAutoInvalData;
   dispatcher().Init(info);
-  Answer checked = Opendir(kRootId);
-  ASSERT_EQ(checked.error, 0);
-  EXPECT_EQ(OpenFlagsOf(checked), fopen::kCacheDir | fopen::kKeepCache);
+  EXPECT_EQ(OpendirFlags(kRootId), 0u) << "the first open that could ask";
+  EXPECT_EQ(OpendirFlags(kRootId), kCached);
   // Regular files keep the page cache only with keepCache, and never the directory flag.
   uint64_t file, fh;
   MustCreate(kRootId, "f", &file, &fh);
-  Answer opened = Open(file, O_RDONLY);
-  ASSERT_EQ(opened.error, 0);
-  EXPECT_EQ(OpenFlagsOf(opened), 0u);
-
-  EXPECT_EQ(Release(file, opened.As<fuse_open_out>().fh).error, 0);
+  for (int i = 0; i < 2; ++i) {
+    Answer opened = Open(file, O_RDONLY);
+    ASSERT_EQ(opened.error, 0);
+    EXPECT_EQ(OpenFlagsOf(opened), 0u);
+    EXPECT_EQ(Release(file, opened.As<fuse_open_out>().fh).error, 0);
+  }
   EXPECT_EQ(Release(file, fh).error, 0);
-  EXPECT_EQ(Releasedir(kRootId, checked.As<fuse_open_out>().fh).error, 0);
-  EXPECT_EQ(Releasedir(kRootId, unchecked.As<fuse_open_out>().fh).error, 0);
+}
+
+TEST_F(DirCacheTest, TheFirstListingAfterAChangeIsNotCached) {
+  ConnectionInfo info;
+  info.flags = init_flag::kAutoInvalData;
+  dispatcher().Init(info);
+  uint64_t dir = EntryOf(Mkdir(kRootId, "d")).nodeid;
+  uint64_t other = EntryOf(Mkdir(kRootId, "other")).nodeid;
+  EXPECT_EQ(OpendirFlags(dir), 0u) << "first open";
+  EXPECT_EQ(OpendirFlags(dir), kCached) << "second open, nothing changed";
+  EXPECT_EQ(OpendirFlags(dir), kCached);
+
+  // Every request that changes the names in the directory, or its mtime.
+  auto expectChangedBy = [&](const char* what, auto&& change) {
+    change();
+    EXPECT_EQ(OpendirFlags(dir), 0u) << what;
+    EXPECT_EQ(OpendirFlags(dir), kCached) << what;
+  };
+  uint64_t file = 0, fh = 0;
+  expectChangedBy("create", [&] { MustCreate(dir, "f", &file, &fh); });
+  EXPECT_EQ(Release(file, fh).error, 0);
+  expectChangedBy("mkdir", [&] { EntryOf(Mkdir(dir, "sub")); });
+  expectChangedBy("symlink", [&] { EntryOf(Symlink(dir, "link", "f")); });
+  expectChangedBy("link", [&] { EntryOf(Link(file, dir, "hard")); });
+  expectChangedBy("unlink", [&] { EXPECT_EQ(Unlink(dir, "hard").error, 0); });
+  expectChangedBy("rmdir", [&] { EXPECT_EQ(Rmdir(dir, "sub").error, 0); });
+  expectChangedBy("rename within", [&] { EXPECT_EQ(Rename2(dir, "f", dir, "g", 0).error, 0); });
+  expectChangedBy("rename into", [&] {
+    uint64_t n, h;
+    MustCreate(other, "x", &n, &h);
+    EXPECT_EQ(Release(n, h).error, 0);
+    EXPECT_EQ(Rename2(other, "x", dir, "x", 0).error, 0);
+  });
+  expectChangedBy("setattr", [&] {
+    fuse_setattr_in times{};
+    times.valid = fattr::kMtime;
+    times.mtime = 12345;
+    EXPECT_EQ(Setattr(dir, times).error, 0);
+  });
+  // A change elsewhere leaves the directory's cache alone.
+  EntryOf(Mkdir(other, "elsewhere"));
+  EXPECT_EQ(OpendirFlags(dir), kCached);
 }
 
 class UncachedDirTest : public DispatchTest {
