@@ -111,8 +111,11 @@ class DeviceObject {
   const std::string& name() const { return name_; }
 
   // The device attached directly above this one (nullptr at the top) and the one this
-  // device is attached to (nullptr at the bottom).
-  DeviceObject* attachedDevice = nullptr;
+  // device is attached to (nullptr at the bottom). Both change only under the stack
+  // mutex; attachedDevice is atomic so that IoGetAttachedDevice, on every request's
+  // path, can walk up without that process-wide lock. Attaching sets the new device's
+  // stackSize and lowerDevice before it stores the device here.
+  std::atomic<DeviceObject*> attachedDevice{nullptr};
   DeviceObject* lowerDevice = nullptr;
   // Stack locations an IRP needs to reach the bottom from this device (1 for a lone one).
   int8_t stackSize = 1;

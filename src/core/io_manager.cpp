@@ -107,8 +107,13 @@ void IoDetachDevice(DeviceObject* lowerDevice) {
 
 DeviceObject* IoGetAttachedDevice(DeviceObject* device) {
   if (device == nullptr) return nullptr;
-  std::lock_guard lock(IopStackMutex());
-  return TopOfStackLocked(device);
+  // No lock: the walk sees each attachedDevice before or after a concurrent attach or
+  // detach, as a locked walk racing with it would; keeping the returned device alive is
+  // the caller's business either way (VolumeStack drains before it detaches).
+  while (DeviceObject* upper = device->attachedDevice.load(std::memory_order_acquire)) {
+    device = upper;
+  }
+  return device;
 }
 
 // ---- IRPs.

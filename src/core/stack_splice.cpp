@@ -35,8 +35,9 @@ NtStatus IoAttachChainAbove(DeviceObject* chainBottom, DeviceObject* lower) {
     return NtStatus::InsufficientResources;
   }
   chainBottom->lowerDevice = lower;
-  lower->attachedDevice = chainBottom;
   RecomputeStackSizesLocked(chainBottom);
+  // Last: IoGetAttachedDevice walks up without the lock and must find the sizes set.
+  lower->attachedDevice = chainBottom;
   return NtStatus::Success;
 }
 
@@ -56,12 +57,14 @@ void IoRemoveDeviceFromStack(DeviceObject* device) {
   std::lock_guard lock(IopStackMutex());
   DeviceObject* lower = device->lowerDevice;
   DeviceObject* upper = device->attachedDevice;
-  if (lower != nullptr) lower->attachedDevice = upper;
   if (upper != nullptr) upper->lowerDevice = lower;
+  RecomputeStackSizesLocked(upper);
+  // Then skip the device: a walk up without the lock (IoGetAttachedDevice) finds the
+  // devices above it already sized for the shorter stack.
+  if (lower != nullptr) lower->attachedDevice = upper;
   device->lowerDevice = nullptr;
   device->attachedDevice = nullptr;
   device->stackSize = 1;
-  RecomputeStackSizesLocked(upper);
 }
 
 }  // namespace irpfs
