@@ -55,6 +55,7 @@ uint64_t DecodeDev(uint32_t rdev) {
 void DispatcherImpl::Lookup(const RequestContext& ctx, std::string_view name, Reply reply) {
   Operation* op = Begin(OpKind::kLookup, ctx, std::move(reply), detail::Input::kPinned);
   op->name = name;
+  listings_.LookedUp(ctx.nodeid);
   Run(op);
 }
 

@@ -4,7 +4,8 @@
 #
 # Proves: the first listing after a change is the server's (the kernel keeps nothing),
 # the second fills the kernel's cache, and later `ls` of the unchanged directory send no
-# IRP_MJ_DIRECTORY_CONTROL (the kernel answered them); a create, unlink, rename or mkdir through the mount shows in the
+# IRP_MJ_DIRECTORY_CONTROL (the kernel answered them); an `ls -l` that had to look the
+# names up again turns the caching off for the directory; a create, unlink, rename or mkdir through the mount shows in the
 # very next listing; on the mirror, a name created or removed in the host directory shows
 # once the attribute timeout (here 0.3 s) has passed, and at once with attr_timeout=0;
 # with -o dir_cache=off every listing reaches the server again.
@@ -65,6 +66,15 @@ cached=$(listings_sent)
 note "listings of an unchanged 500-entry directory: $first, $second, then $cached DIRECTORY_CONTROL IRPs"
 [[ $first -gt 0 && $second -gt 0 ]] || fail "the first two listings did not reach the server"
 [[ $cached -eq 0 ]] || fail "the kernel did not answer the listings itself: $(cat "$scratch/stats")"
+
+# `ls -l` once the entries expired: the kept listing has no attributes, so its LOOKUPs
+# stop the caching, and the next `ls -l` gets the server's READDIRPLUS again.
+sleep 0.4
+ls -l "$mnt/d" >/dev/null || fail "ls -l failed"
+sleep 0.4
+reset_stats
+ls -l "$mnt/d" >/dev/null || fail "ls -l failed"
+[[ $(listings_sent) -gt 0 ]] || fail "ls -l after lookups in a kept listing: still the kernel's"
 
 # Changes through the mount: the kernel drops its listing itself.
 : >"$mnt/d/new" || fail "create failed"

@@ -220,6 +220,28 @@ TEST_F(DirCacheTest, TheFirstListingAfterAChangeIsNotCached) {
   EXPECT_EQ(OpendirFlags(dir), kCached);
 }
 
+// A kept listing has no attributes: once a LOOKUP in the directory follows one (an
+// `ls -l` after the entries expired), its listings are the server's READDIRPLUS again
+// until the directory changes.
+TEST_F(DirCacheTest, ALookupAfterAKeptListingStopsTheCachingUntilAChange) {
+  ConnectionInfo info;
+  info.flags = init_flag::kAutoInvalData;
+  dispatcher().Init(info);
+  uint64_t dir = EntryOf(Mkdir(kRootId, "d")).nodeid;
+  uint64_t file, fh;
+  MustCreate(dir, "f", &file, &fh);
+  EXPECT_EQ(Release(file, fh).error, 0);
+  EXPECT_EQ(OpendirFlags(dir), 0u);
+  EXPECT_EQ(OpendirFlags(dir), kCached);
+  Forget(file, 1);
+  EntryOf(Lookup(dir, "f"));
+  EXPECT_EQ(OpendirFlags(dir), 0u);
+  EXPECT_EQ(OpendirFlags(dir), 0u);
+  EXPECT_EQ(Unlink(dir, "f").error, 0);
+  EXPECT_EQ(OpendirFlags(dir), 0u);
+  EXPECT_EQ(OpendirFlags(dir), kCached);
+}
+
 class UncachedDirTest : public DispatchTest {
  protected:
   void SetUp() override {
