@@ -66,6 +66,8 @@ OutBuffer* BufferPool::AcquireOut(size_t size) {
     if (++sizeClass >= kOutClasses) return nullptr;
     capacity <<= 1;
   }
+  auto fits = [sizeClass](const OutBuffer& spare) { return spare.sizeClass == sizeClass; };
+  if (OutBuffer* buffer = spareOut_.Take(fits)) return buffer;
   {
     std::lock_guard lock(mu_);
     if (OutBuffer* buffer = freeOut_[sizeClass]) {
@@ -90,6 +92,7 @@ OutBuffer* BufferPool::AcquireOut(size_t size) {
 }
 
 void BufferPool::ReleaseOut(OutBuffer* buffer) {
+  if (spareOut_.Keep(buffer)) return;
   std::lock_guard lock(mu_);
   buffer->nextFree = freeOut_[buffer->sizeClass];
   freeOut_[buffer->sizeClass] = buffer;

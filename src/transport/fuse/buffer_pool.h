@@ -7,7 +7,8 @@
 //
 // Reply buffers: Reply::AcquireBuffer() sizes, in power-of-two classes from 4 KiB.
 //
-// Threads: any. One mutex (a leaf lock).
+// Threads: any. One mutex (a leaf lock); each thread also keeps the last reply buffer it
+// gave back (thread_spare.h).
 #pragma once
 
 #include <array>
@@ -15,6 +16,8 @@
 #include <cstddef>
 #include <mutex>
 #include <vector>
+
+#include "transport/fuse/thread_spare.h"
 
 namespace irpfs::fuse {
 
@@ -61,6 +64,7 @@ class BufferPool {
   std::array<OutBuffer*, kOutClasses> freeOut_{};
   std::vector<RecvBuffer*> allRecv_;  // for the destructor
   std::vector<OutBuffer*> allOut_;
+  ThreadSpare<OutBuffer> spareOut_;  // one free reply buffer per thread, no mutex
 };
 
 }  // namespace irpfs::fuse

@@ -50,6 +50,7 @@
 #include "transport/fuse/dispatcher_handles.h"
 #include "transport/fuse/listing_history.h"
 #include "transport/fuse/node_table.h"
+#include "transport/fuse/thread_spare.h"
 
 namespace irpfs::fuse {
 
@@ -287,6 +288,7 @@ class DispatcherImpl final : public FuseDispatcher {
   std::mutex poolMutex_;
   detail::Operation* freeList_ = nullptr;
   std::vector<std::unique_ptr<detail::Operation>> allOperations_;
+  ThreadSpare<detail::Operation> spareOperations_;  // one free record per thread, no mutex
 
   // Requests whose IRP completed on a foreign thread, in order (linked by nextDeferred).
   mutable std::mutex deferMutex_;

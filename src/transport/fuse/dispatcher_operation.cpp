@@ -56,8 +56,8 @@ void Operation::Reset() {
 
 Operation* DispatcherImpl::Begin(OpKind kind, const RequestContext& ctx, Reply reply,
                                  detail::Input input) {
-  Operation* op = nullptr;
-  {
+  Operation* op = spareOperations_.Take();
+  if (op == nullptr) {
     std::lock_guard lock(poolMutex_);
     if (freeList_ != nullptr) {
       op = freeList_;
@@ -226,7 +226,7 @@ void DispatcherImpl::Retire(Operation* op) {
   // After the Reply completed, the cancel hook is not running and never will.
   ReleaseHeld(*op);
   op->Reset();
-  {
+  if (!spareOperations_.Keep(op)) {
     std::lock_guard lock(poolMutex_);
     op->nextFree = freeList_;
     freeList_ = op;

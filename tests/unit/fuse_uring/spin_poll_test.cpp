@@ -61,7 +61,11 @@ TEST_F(SpinPollTest, SerialRequestsAreTakenWhilePolling) {
   if (UsableCpus() < 2) GTEST_SKIP() << "polling is off with one usable CPU";
   // A window far longer than a stat's turn-around, so a loaded machine still shows hits.
   MountWithWindow(std::chrono::milliseconds(5));
-  SerialTraffic(500);
+  // Polling yields to other work by design, so on a machine saturated by other jobs a
+  // round can end without a hit: a few rounds, and one hit is enough.
+  for (int round = 0; round < 5 && fs_.channel().PolledRequestCount() == 0; ++round) {
+    SerialTraffic(500);
+  }
   EXPECT_GT(fs_.channel().PolledRequestCount(), 0u);
   fs_.mount().Unmount();
   EXPECT_TRUE(fs_.mount().Ended());
