@@ -93,41 +93,37 @@ bool ListOnce(const std::string& dir, long expected) {
 }
 
 // One listing of N entries takes 5 to 30 ms here, as short as a scheduler hiccup: the
-// directory is listed kReaddirPasses times and the median pass is what counts (returned
+// directory is listed `passes` times and the median pass is what counts (returned
 // through *seconds). With 5 passes the same binaries' ratio moved 0.6-1.2x between runs;
-// 15 cost a tenth of a second per row.
-constexpr int kReaddirPasses = 15;
-
-bool ReadAll(const std::string& dir, long expected, double* seconds) {
-  std::vector<double> passes;
-  for (int i = 0; i < kReaddirPasses; ++i) {
+// 15 cost a tenth of a second per row. With `touchFirst`, the directory's mtime is set
+// (untimed, one SETATTR) before each pass.
+bool MedianListing(const std::string& dir, long expected, int passes, bool touchFirst,
+                   double* seconds) {
+  std::vector<double> times;
+  for (int i = 0; i < passes; ++i) {
+    if (touchFirst && utimensat(AT_FDCWD, dir.c_str(), nullptr, 0) != 0) {
+      return Fail("utimensat", dir.c_str());
+    }
     double start = NowSeconds();
     if (!ListOnce(dir, expected)) return false;
-    passes.push_back(NowSeconds() - start);
+    times.push_back(NowSeconds() - start);
   }
-  std::sort(passes.begin(), passes.end());
-  *seconds = passes[passes.size() / 2];
+  std::sort(times.begin(), times.end());
+  *seconds = times[times.size() / 2];
   return true;
 }
 
-// A file system may let the kernel keep a listing (FOPEN_CACHE_DIR): then the passes above
-// after the first are the kernel's, not the server's. The kernel drops such a listing when
-// the directory's mtime moves, so setting it (untimed, one SETATTR) before each pass makes
-// every pass of this phase a listing the server gives; on a file system that keeps no
-// listing it changes nothing.
-constexpr int kChangedPasses = 7;
+bool ReadAll(const std::string& dir, long expected, double* seconds) {
+  return MedianListing(dir, expected, 15, false, seconds);
+}
 
+// A file system may let the kernel keep a listing (FOPEN_CACHE_DIR): then the passes of
+// ReadAll after the first are the kernel's, not the server's. The kernel drops such a
+// listing when the directory's mtime moves, so moving it before each pass makes every
+// pass here a listing the server gives; on a file system that keeps no listing it
+// changes nothing.
 bool ReadAllAfterAChange(const std::string& dir, long expected, double* seconds) {
-  std::vector<double> passes;
-  for (int i = 0; i < kChangedPasses; ++i) {
-    if (utimensat(AT_FDCWD, dir.c_str(), nullptr, 0) != 0) return Fail("utimensat", dir.c_str());
-    double start = NowSeconds();
-    if (!ListOnce(dir, expected)) return false;
-    passes.push_back(NowSeconds() - start);
-  }
-  std::sort(passes.begin(), passes.end());
-  *seconds = passes[passes.size() / 2];
-  return true;
+  return MedianListing(dir, expected, 7, true, seconds);
 }
 
 bool UnlinkAll(const std::string& dir, long count) {

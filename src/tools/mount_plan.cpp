@@ -67,6 +67,12 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
     *error = "bad value in option '" + std::string(option) + "'";
     return false;
   };
+  // KEY, KEY=on or KEY=off.
+  auto onOff = [&](bool* target) {
+    if (hasValue && value != "on" && value != "off") return badValue();
+    *target = !hasValue || value == "on";
+    return true;
+  };
 
   if (key == "allow_other") return flag(&mount.allowOther, true);
   if (key == "default_permissions") return flag(&mount.defaultPermissions, true);
@@ -80,16 +86,7 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
   if (key == "no_readdirplus") return flag(&channel.readdirplus, false);
   // FUSE passthrough (on by default for drivers with host files, docs/mirror.md).
   if (key == "nopassthrough") return flag(&channel.passthrough, false);
-  if (key == "passthrough") {
-    if (!hasValue) return flag(&channel.passthrough, true);
-    if (value == "on")
-      channel.passthrough = true;
-    else if (value == "off")
-      channel.passthrough = false;
-    else
-      return badValue();
-    return true;
-  }
+  if (key == "passthrough") return onOff(&channel.passthrough);
   // FUSE_HANDLE_KILLPRIV_V2 (on for drivers that drop set-ID bits themselves): the kernel
   // stops asking for security.capability before writes (docs/fuse-mapping.md).
   if (key == "killpriv_v2") return flag(&channel.handleKillprivV2, true);
@@ -116,15 +113,7 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
   }
   if (key == "keep_cache") return flag(&plan->dispatcher.keepCache, true);
   // The kernel's directory cache (DispatcherOptions::cacheDirectories), on by default.
-  if (key == "dir_cache") {
-    if (!hasValue || value == "on")
-      plan->dispatcher.cacheDirectories = true;
-    else if (value == "off")
-      plan->dispatcher.cacheDirectories = false;
-    else
-      return badValue();
-    return true;
-  }
+  if (key == "dir_cache") return onOff(&plan->dispatcher.cacheDirectories);
   if (key == "attr_timeout") {
     return hasValue && ParseDouble(value, &plan->dispatcher.attrTimeout) ? true : badValue();
   }
