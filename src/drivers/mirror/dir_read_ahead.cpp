@@ -44,10 +44,8 @@ void DirReadAhead::Run() {
     batch.swap(queue_);
     running_ = true;
     lock.unlock();
-    for (const auto& stream : batch) {
-      std::lock_guard streamLock(stream->mutex);
-      stream->ReadAhead();
-    }
+    // Without the stream's mutex: its owner goes on handing out what is buffered.
+    for (const auto& stream : batch) stream->ReadAhead();
     const size_t done = batch.size();
     batch.clear();  // may free a stream whose open has ended: outside mutex_
     lock.lock();

@@ -1,9 +1,10 @@
 // Directory read-ahead. A listing's READDIRs come one after another: the kernel asks for
 // the next batch only once its caller has taken the last one. Read on demand, the host's
 // getdents64 for a batch and the caller's use of the one before take turns, each waiting
-// for the other. The mirror instead reads a stream's next records on this thread as
-// soon as a reply leaves few buffered (DirStream::ReadAhead), so both run at once and
-// the next READDIR is answered from memory.
+// for the other. The mirror instead reads a stream's next records on this thread after
+// each full reply, into the stream's feed and up to DirStream::kFeedSize ahead, without
+// the stream's lock (DirStream::ReadAhead): the host's reading and the caller's use of
+// the replies run at once, and the next READDIR is answered from memory.
 //
 // One thread per mirror volume, started at its first read-ahead. A stream is queued at
 // most once at a time and stays alive while queued (shared ownership with its open).

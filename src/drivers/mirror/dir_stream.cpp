@@ -8,9 +8,28 @@
 
 namespace irpfs::mirror {
 
+template <typename Use>
+auto DirStream::StopFeedAnd(Use use) {
+  std::unique_lock feed(feedMutex_);
+  ++feedGeneration_;
+  fed_.wait(feed, [this] { return !feedReading_; });
+  feedBegin_ = feedEnd_ = 0;
+  feedAtEnd_ = false;
+  feedError_ = 0;
+  return use();
+}
+
+void DirStream::StopFeed() {
+  StopFeedAnd([] { return 0; });
+}
+
 void DirStream::Adopt(int fd) {
   Close();
   fd_ = fd;
+  {
+    std::lock_guard feed(feedMutex_);
+    feedFd_ = fd;
+  }
   closed_ = false;
   positioned_ = true;
   untouched_ = true;
@@ -19,7 +38,10 @@ void DirStream::Adopt(int fd) {
 }
 
 void DirStream::Close() {
-  if (fd_ >= 0) close(fd_);
+  StopFeedAnd([this] {
+    feedFd_ = -1;
+    return fd_ >= 0 ? close(fd_) : 0;
+  });
   fd_ = -1;
   closed_ = true;
   positioned_ = false;
@@ -56,9 +78,11 @@ int DirStream::Seek(uint64_t cookie) {
   if (BackUpTo(cookie)) return 0;
   ++seeks_;
   DropBatches();
-  if (lseek(fd_, static_cast<off_t>(cookie), SEEK_SET) < 0) {
+  int at = StopFeedAnd(
+      [this, cookie] { return lseek(fd_, static_cast<off_t>(cookie), SEEK_SET) < 0 ? -errno : 0; });
+  if (at < 0) {
     positioned_ = false;
-    return -errno;
+    return at;
   }
   positioned_ = true;
   untouched_ = true;
@@ -90,15 +114,12 @@ const HostDirent* DirStream::Peek(int* error) {
     into = start_ == 0 ? half : 0;
   }
   untouched_ = false;
-  long n;
-  do {
-    ++reads_;
-    n = syscall(SYS_getdents64, fd_, buffer_ + into, into == 0 ? half : size_ - half);
-  } while (n < 0 && errno == EINTR);
+  long n = NextBatch(into, into == 0 ? half : size_ - half);
   if (n < 0) {
-    *error = errno;
+    *error = static_cast<int>(-n);
     positioned_ = false;
     DropBatches();
+    StopFeed();
     return nullptr;
   }
   cursor_ = start_ = into;
@@ -107,36 +128,92 @@ const HostDirent* DirStream::Peek(int* error) {
   return n == 0 ? nullptr : reinterpret_cast<const HostDirent*>(buffer_ + into);
 }
 
-bool DirStream::WantsReadAhead(size_t wanted) const {
-  return fd_ >= 0 && positioned_ && !atEnd_ && !inPrevious_ && buffer_ != nullptr &&
-         end_ - cursor_ < wanted;
+long DirStream::NextBatch(size_t into, size_t room) {
+  std::unique_lock feed(feedMutex_);
+  // A read in flight brings the next records (or the end, or an error): wait for it.
+  fed_.wait(feed, [this] { return !feedReading_ || feedEnd_ > feedBegin_; });
+  if (feedEnd_ > feedBegin_) {
+    // Whole records, as many as fit.
+    size_t take = 0;
+    while (feedBegin_ + take < feedEnd_) {
+      size_t reclen = reinterpret_cast<const HostDirent*>(feed_.get() + feedBegin_ + take)->reclen;
+      if (take + reclen > room) break;
+      take += reclen;
+    }
+    if (take == 0) return -EINVAL;  // room for no record: a tiny lent buffer, never fed
+    std::memcpy(buffer_ + into, feed_.get() + feedBegin_, take);
+    feedBegin_ += take;
+    return static_cast<long>(take);
+  }
+  // The feed is empty and nobody reads: what its last read met, or a read of our own.
+  if (feedError_ != 0) {
+    int error = feedError_;
+    feedError_ = 0;
+    return -error;
+  }
+  if (feedAtEnd_) {
+    // Reported once: a later call reads again, as a host stream past its end may grow.
+    feedAtEnd_ = false;
+    return 0;
+  }
+  feedReading_ = true;
+  feed.unlock();
+  long n;
+  do {
+    reads_.fetch_add(1, std::memory_order_relaxed);
+    n = syscall(SYS_getdents64, fd_, buffer_ + into, room);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) n = -errno;
+  feed.lock();
+  feedReading_ = false;
+  fed_.notify_all();
+  return n;
+}
+
+bool DirStream::WantsReadAhead() const {
+  if (fd_ < 0 || !positioned_ || atEnd_ || buffer_ == nullptr) return false;
+  std::lock_guard feed(feedMutex_);
+  return !feedReading_ && !feedAtEnd_ && feedError_ == 0 &&
+         kFeedSize - (feedEnd_ - feedBegin_) >= kFeedRead;
 }
 
 void DirStream::ReadAhead() {
-  const size_t half = size_ / 2 / 8 * 8;
-  // The moved records must leave room for a good batch behind them.
-  if (!WantsReadAhead(half / 2)) return;
-  const size_t into = start_ == 0 ? half : 0;
-  const size_t room = into == 0 ? half : size_ - half;
-  const size_t tail = end_ - cursor_;
-  // Records are 8-byte aligned and the cursor is on one, so the moved tail stays aligned.
-  std::memcpy(buffer_ + into, buffer_ + cursor_, tail);
-  long n;
-  ++readAheads_;
-  do {
-    ++reads_;
-    n = syscall(SYS_getdents64, fd_, buffer_ + into + tail, room - tail);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    // The stream stands as it was, but the copy overwrote the previous batch.
-    previousEnd_ = previousStart_;
-    return;
+  std::unique_lock feed(feedMutex_);
+  if (!feed_) feed_ = std::make_unique<char[]>(kFeedSize);  // new[] aligns for any scalar
+  while (feedFd_ >= 0 && !feedReading_ && !feedAtEnd_ && feedError_ == 0) {
+    // Records stay 8-byte aligned: moved to the front (an aligned offset) as a whole.
+    if (feedBegin_ == feedEnd_) {
+      feedBegin_ = feedEnd_ = 0;
+    } else if (kFeedSize - feedEnd_ < kFeedRead && feedBegin_ > 0) {
+      std::memmove(feed_.get(), feed_.get() + feedBegin_, feedEnd_ - feedBegin_);
+      feedEnd_ -= feedBegin_;
+      feedBegin_ = 0;
+    }
+    if (kFeedSize - feedEnd_ < kFeedRead) break;  // full
+    const uint64_t generation = feedGeneration_;
+    const int fd = feedFd_;
+    char* into = feed_.get() + feedEnd_;
+    feedReading_ = true;
+    feed.unlock();
+    long n;
+    do {
+      reads_.fetch_add(1, std::memory_order_relaxed);
+      readAheads_.fetch_add(1, std::memory_order_relaxed);
+      n = syscall(SYS_getdents64, fd, into, kFeedRead);
+    } while (n < 0 && errno == EINTR);
+    const int error = n < 0 ? errno : 0;
+    feed.lock();
+    feedReading_ = false;
+    fed_.notify_all();
+    if (generation != feedGeneration_) break;  // sought or closed meanwhile: dropped
+    if (n < 0) {
+      feedError_ = error;
+    } else if (n == 0) {
+      feedAtEnd_ = true;
+    } else {
+      feedEnd_ += static_cast<size_t>(n);
+    }
   }
-  previousStart_ = start_;
-  previousEnd_ = cursor_;
-  cursor_ = start_ = into;
-  end_ = into + tail + static_cast<size_t>(n);
-  atEnd_ = n == 0;
 }
 
 void DirStream::Consume(bool reported) {

@@ -18,9 +18,18 @@
 // keeping that batch lets the stream go back there too instead of seeking and reading it
 // again (which made a listing of 19 000 entries read the directory twice over).
 //
-// Not thread-safe: the owner locks `mutex` around every use.
+// Behind the buffer a long listing has a feed: records the read-ahead thread read from
+// the descriptor while the stream was handing out earlier ones (ReadAhead). The buffer's
+// next batch is taken from the feed when it holds records, so the host's getdents64 and
+// the kernel's use of the replies run at once instead of taking turns.
+//
+// Not thread-safe, except ReadAhead: the owner locks `mutex` around every other use.
+// ReadAhead runs without it; the descriptor is read by one side at a time (feedReading_),
+// and a seek or close waits for a read in flight and drops what the feed holds.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -85,22 +94,25 @@ class DirStream {
   bool BackUpTo(uint64_t cookie);
 
   // Whether a ReadAhead would read anything: the stream continues a listing, has not
-  // reached the directory's end, and holds less than `wanted` bytes of records not yet
-  // handed out.
-  bool WantsReadAhead(size_t wanted) const;
-  // Reads the next records behind those still buffered, so that the next request finds
-  // them there: the records not yet handed out move to the front of the other half of
-  // the buffer and one getdents64 fills the rest of it. What was handed out of the
-  // current batch becomes the previous batch (BackUpTo still finds it). A host error
-  // reads nothing; the next Peek meets and reports it.
+  // reached the directory's end, and its feed has room.
+  bool WantsReadAhead() const;
+  // Reads the records behind those buffered into the feed, one getdents64 of up to
+  // kFeedRead bytes at a time, until the feed is full, the directory ends, the host
+  // fails (the next Peek reports it), or the owner reads, seeks or closes. Called
+  // without `mutex` (the read-ahead thread); never blocks the owner beyond the read in
+  // flight.
   void ReadAhead();
 
   // How many getdents64 calls and seeks the stream made, and how many of those calls
   // were ReadAhead's (tests see that a continued listing neither seeks nor rereads, and
   // that a read-ahead listing's calls found their records read).
-  uint64_t reads() const { return reads_; }
+  uint64_t reads() const { return reads_.load(std::memory_order_relaxed); }
   uint64_t seeks() const { return seeks_; }
-  uint64_t readAheads() const { return readAheads_; }
+  uint64_t readAheads() const { return readAheads_.load(std::memory_order_relaxed); }
+
+  // The feed's size, and the most one read puts into it (a batch of the buffer).
+  static constexpr size_t kFeedSize = 96 * 1024;
+  static constexpr size_t kFeedRead = kBufferSize / 2;
 
  private:
   int fd_ = -1;
@@ -130,9 +142,34 @@ class DirStream {
   }
   // Searches buffer_[from, to) for the record with `cookie`; moves the cursor after it.
   bool BackUpWithin(size_t from, size_t to, uint64_t cookie);
-  uint64_t reads_ = 0;
+  // Reads the next batch into buffer_ + into (at most `room` bytes): from the feed when
+  // it holds records or a read for it is in flight, else from the descriptor. Returns
+  // the bytes read, 0 at the end of the directory, or -errno.
+  long NextBatch(size_t into, size_t room);
+  // Waits for a read-ahead in flight, empties the feed and runs `use` (a seek or close of
+  // the descriptor) before another read-ahead can start: what the feed held, or would
+  // read meanwhile, no longer follows the buffer.
+  template <typename Use>
+  auto StopFeedAnd(Use use);
+  void StopFeed();
+
+  // The feed, under feedMutex_ (the owner and the read-ahead thread both use it).
+  // feed_[feedBegin_, feedEnd_) are records not yet taken; a read-ahead in flight fills
+  // feed_ from feedEnd_ on, which nothing else touches meanwhile.
+  mutable std::mutex feedMutex_;
+  std::condition_variable fed_;
+  std::unique_ptr<char[]> feed_;
+  size_t feedBegin_ = 0;
+  size_t feedEnd_ = 0;
+  int feedFd_ = -1;              // fd_, for the read-ahead thread
+  bool feedReading_ = false;     // a getdents64 on the descriptor is in flight
+  bool feedAtEnd_ = false;       // the feed's last read found the directory's end
+  int feedError_ = 0;            // the feed's last read failed (errno)
+  uint64_t feedGeneration_ = 0;  // bumped by StopFeed: a read in flight is dropped
+
+  std::atomic<uint64_t> reads_{0};
   uint64_t seeks_ = 0;
-  uint64_t readAheads_ = 0;
+  std::atomic<uint64_t> readAheads_{0};
 };
 
 }  // namespace irpfs::mirror

@@ -27,10 +27,6 @@ namespace {
 // The buffer of enumerations without an open: allocates nothing once warm.
 alignas(8) thread_local char oneOffBuffer[DirStream::kBufferSize];
 
-// Read ahead when fewer bytes than this are buffered: about what one READDIR reply of a
-// glibc caller (32 KiB of fuse_dirents) takes from the host's records.
-constexpr size_t kReadAheadBelow = DirStream::kBufferSize / 4;
-
 bool IsDotOrDotDot(const char* name) {
   return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
 }
@@ -59,10 +55,10 @@ NtStatus MirrorFs::FindFiles(const OperationContext& ctx, NodeRef dirRef, void* 
     // After CLEANUP the open keeps no descriptor; a straggler reads as without an open.
     if (!stream->closed()) {
       NtStatus status = ReadDirectory(dir, *stream, afterCookie, filler);
-      // A full reply that left less than another reply's worth buffered: the listing
-      // goes on, and its next records are read while this reply is on its way.
-      bool readAhead = options_.dirReadAhead && status == NtStatus::Success &&
-                       stream->WantsReadAhead(kReadAheadBelow);
+      // A full reply: the listing goes on, and its next records are read while this
+      // reply is on its way and the caller uses it.
+      bool readAhead =
+          options_.dirReadAhead && status == NtStatus::Success && stream->WantsReadAhead();
       lock.unlock();
       if (readAhead) readAhead_.Queue(open->directory);
       return status;
