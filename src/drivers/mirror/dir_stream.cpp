@@ -114,7 +114,8 @@ const HostDirent* DirStream::Peek(int* error) {
     into = start_ == 0 ? half : 0;
   }
   untouched_ = false;
-  long n = NextBatch(into, into == 0 ? half : size_ - half);
+  const size_t room = into == 0 ? half : size_ - half;
+  long n = NextBatch(into, room);
   if (n < 0) {
     *error = static_cast<int>(-n);
     positioned_ = false;
@@ -125,6 +126,9 @@ const HostDirent* DirStream::Peek(int* error) {
   cursor_ = start_ = into;
   end_ = into + static_cast<size_t>(n);
   atEnd_ = n == 0;
+  // The largest record (a 255-byte name) is 280 bytes: less room than that left means
+  // the batch stopped for want of room.
+  lastBatchFilled_ = room - static_cast<size_t>(n) < 280;
   return n == 0 ? nullptr : reinterpret_cast<const HostDirent*>(buffer_ + into);
 }
 

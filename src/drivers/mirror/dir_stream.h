@@ -96,6 +96,9 @@ class DirStream {
   // Whether a ReadAhead would read anything: the stream continues a listing, has not
   // reached the directory's end, and its feed has room.
   bool WantsReadAhead() const;
+  // Whether the last batch filled its room (the directory most likely goes on): a
+  // batch ends short only at the end of a host directory.
+  bool LastBatchFilled() const { return lastBatchFilled_; }
   // Reads the records behind those buffered into the feed, one getdents64 of up to
   // kFeedRead bytes at a time, until the feed is full, the directory ends, the host
   // fails (the next Peek reports it), or the owner reads, seeks or closes. Called
@@ -134,6 +137,7 @@ class DirStream {
   size_t previousEnd_ = 0;
   bool inPrevious_ = false;
   bool atEnd_ = false;  // the last getdents64 returned nothing
+  bool lastBatchFilled_ = false;
 
   void DropBatches() {
     cursor_ = start_ = end_ = previousStart_ = previousEnd_ = 0;

@@ -145,9 +145,11 @@ class MirrorFs final : public fsclass::MiniFileSystem {
   // Opens `name` in `dir` as a node.
   NtStatus LookupNode(Node* dir, std::string_view name, Node** out);
   // mirror_dir.cpp: hands `filler` the entries after `afterCookie` from `stream`, opening
-  // the directory into it first when it has no descriptor yet.
+  // the directory into it first when it has no descriptor yet. `readAheadOf`, when
+  // given, is the stream to queue for read-ahead as soon as a long listing shows.
   NtStatus ReadDirectory(Node* dir, DirStream& stream, uint64_t afterCookie,
-                         fsclass::DirectoryFiller& filler);
+                         fsclass::DirectoryFiller& filler,
+                         const std::shared_ptr<DirStream>* readAheadOf = nullptr);
   // Opens the node for I/O with `flags` (no O_CREAT): by its parent and name, checked
   // against its inode; a directory without a name through ".". -errno on failure.
   int Reopen(Node* node, int flags);

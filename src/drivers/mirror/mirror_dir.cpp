@@ -54,7 +54,8 @@ NtStatus MirrorFs::FindFiles(const OperationContext& ctx, NodeRef dirRef, void* 
     std::unique_lock lock(stream->mutex);
     // After CLEANUP the open keeps no descriptor; a straggler reads as without an open.
     if (!stream->closed()) {
-      NtStatus status = ReadDirectory(dir, *stream, afterCookie, filler);
+      NtStatus status = ReadDirectory(dir, *stream, afterCookie, filler,
+                                      options_.dirReadAhead ? &open->directory : nullptr);
       // A full reply: the listing goes on, and its next records are read while this
       // reply is on its way and the caller uses it.
       bool readAhead =
@@ -69,7 +70,8 @@ NtStatus MirrorFs::FindFiles(const OperationContext& ctx, NodeRef dirRef, void* 
 }
 
 NtStatus MirrorFs::ReadDirectory(Node* dir, DirStream& stream, uint64_t afterCookie,
-                                 fsclass::DirectoryFiller& filler) {
+                                 fsclass::DirectoryFiller& filler,
+                                 const std::shared_ptr<DirStream>* readAheadOf) {
   if (!stream.open()) {
     // Opened at the first enumeration, as the caller making it: the host checks that
     // caller's permission to read the directory, as it did before there were streams.
@@ -81,8 +83,16 @@ NtStatus MirrorFs::ReadDirectory(Node* dir, DirStream& stream, uint64_t afterCoo
     if (int r = stream.Seek(afterCookie); r < 0) return host::HostStatus(-r);
   }
   bool fullStat = filler.NeedsFullStat();
+  // A reply with a statx per entry (READDIRPLUS) takes several times as long as the
+  // host's read of the next batch: a long listing's read-ahead starts at once rather than
+  // after the reply.
+  bool startEarly = fullStat && readAheadOf != nullptr;
   int error = 0;
   while (const HostDirent* entry = stream.Peek(&error)) {
+    if (startEarly) {
+      startEarly = false;
+      if (stream.LastBatchFilled() && stream.WantsReadAhead()) readAhead_.Queue(*readAheadOf);
+    }
     if (IsDotOrDotDot(entry->name)) {
       stream.Consume(false);
       continue;
