@@ -126,6 +126,8 @@ class DirStreamTest : public MirrorTest {
   // Test bodies run with and without read-ahead.
   void ListConcurrently();
   void ChangeMidListing();
+  void ListBare(const std::string& name, size_t files, DirStream& stream,
+                std::vector<std::string>* host);
   // The most records' bytes a stream reads before handing them out: one batch, and
   // with read-ahead the feed too.
   virtual size_t MostReadAhead() const { return DirStream::kBufferSize / 2; }
@@ -465,65 +467,55 @@ TEST_F(DirStreamTest, ReadAheadKeepsTheOrderAndWhatWasHandedOut) {
   EXPECT_FALSE(stream.WantsReadAhead()) << "at the end";
 }
 
-// A seek drops what the feed holds: the records there followed the old position.
-TEST_F(DirStreamTest, SeekDropsTheFeed) {
-  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
-  MakeFiles("d", 3000);
-  const std::vector<std::string> host = HostOrder(Host("d"));
-  DirStream stream;
-  int fd = open(Host("d").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+// Makes host directory `name` with `files` files and opens it into a bare `stream`;
+// *host gets the host's order of the names.
+void DirStreamTest::ListBare(const std::string& name, size_t files, DirStream& stream,
+                             std::vector<std::string>* host) {
+  ASSERT_EQ(mkdir(Host(name).c_str(), 0755), 0);
+  MakeFiles(name, files);
+  *host = HostOrder(Host(name));
+  int fd = open(Host(name).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
   stream.Adopt(fd);
-  auto takeAll = [&] {
-    std::vector<std::string> names;
-    int error = 0;
-    while (const HostDirent* entry = stream.Peek(&error)) {
-      std::string name = entry->name;
-      if (name != "." && name != "..") names.push_back(name);
-      stream.Consume(name != "." && name != "..");
-    }
-    EXPECT_EQ(error, 0);
-    return names;
-  };
+}
+
+// Up to `count` names (all when 0) from where a bare stream stands, "." and ".." skipped.
+std::vector<std::string> TakeNames(DirStream& stream, size_t count) {
+  std::vector<std::string> names;
   int error = 0;
-  for (int i = 0; i < 100; ++i) {
-    ASSERT_NE(stream.Peek(&error), nullptr);
-    stream.Consume(true);
+  while (count == 0 || names.size() < count) {
+    const HostDirent* entry = stream.Peek(&error);
+    if (entry == nullptr) break;
+    std::string name = entry->name;
+    bool dot = name == "." || name == "..";
+    if (!dot) names.push_back(name);
+    stream.Consume(!dot);
   }
+  EXPECT_EQ(error, 0);
+  return names;
+}
+
+// A seek drops what the feed holds: the records there followed the old position.
+TEST_F(DirStreamTest, SeekDropsTheFeed) {
+  DirStream stream;
+  std::vector<std::string> host;
+  ASSERT_NO_FATAL_FAILURE(ListBare("d", 3000, stream, &host));
+  ASSERT_EQ(TakeNames(stream, 100).size(), 100u);
   ASSERT_TRUE(stream.WantsReadAhead());
   stream.ReadAhead();
   ASSERT_GE(stream.readAheads(), 1u);
   ASSERT_EQ(stream.Seek(0), 0);  // a rewind: not in the buffer
   EXPECT_EQ(stream.seeks(), 1u);
-  EXPECT_EQ(takeAll(), host);
+  EXPECT_EQ(TakeNames(stream, 0), host);
 }
 
 // The read-ahead thread may run at any moment of a listing: right after a seek, during
 // one, while the owner reads itself. Every pass still lists the host's order, whole
 // or after a rewind halfway.
 TEST_F(DirStreamTest, ReadAheadRacingTheOwnerKeepsTheOrder) {
-  ASSERT_EQ(mkdir(Host("d").c_str(), 0755), 0);
-  MakeFiles("d", 3000);
-  const std::vector<std::string> host = HostOrder(Host("d"));
   DirStream stream;
-  int fd = open(Host("d").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  stream.Adopt(fd);
-  // Up to `count` names (all when 0) from where the stream stands.
-  auto take = [&](size_t count) {
-    std::vector<std::string> names;
-    int error = 0;
-    while (count == 0 || names.size() < count) {
-      const HostDirent* entry = stream.Peek(&error);
-      if (entry == nullptr) break;
-      std::string name = entry->name;
-      bool dot = name == "." || name == "..";
-      if (!dot) names.push_back(name);
-      stream.Consume(!dot);
-    }
-    EXPECT_EQ(error, 0);
-    return names;
-  };
+  std::vector<std::string> host;
+  ASSERT_NO_FATAL_FAILURE(ListBare("d", 3000, stream, &host));
   std::atomic<bool> stop{false};
   std::thread feeder([&] {
     while (!stop.load()) stream.ReadAhead();
@@ -535,11 +527,11 @@ TEST_F(DirStreamTest, ReadAheadRacingTheOwnerKeepsTheOrder) {
       EXPECT_EQ(stream.Seek(0), 0);
     }
     if (pass % 2 == 1) {
-      std::vector<std::string> part = take(1500);
+      std::vector<std::string> part = TakeNames(stream, 1500);
       EXPECT_TRUE(std::equal(part.begin(), part.end(), host.begin())) << "pass " << pass;
       EXPECT_EQ(stream.Seek(0), 0);
     }
-    EXPECT_EQ(take(0), host) << "pass " << pass;
+    EXPECT_EQ(TakeNames(stream, 0), host) << "pass " << pass;
   }
   stop = true;
   feeder.join();
