@@ -39,6 +39,7 @@ void DirStream::Adopt(int fd) {
 
 void DirStream::Close() {
   StopFeedAnd([this] {
+    feed_.reset();
     feedFd_ = -1;
     return fd_ >= 0 ? close(fd_) : 0;
   });
@@ -157,7 +158,9 @@ long DirStream::NextBatch(size_t into, size_t room) {
   }
   if (feedAtEnd_) {
     // Reported once: a later call reads again, as a host stream past its end may grow.
+    // The listing is done and nothing reads into the feed now: its memory goes.
     feedAtEnd_ = false;
+    feed_.reset();
     return 0;
   }
   feedReading_ = true;
@@ -170,6 +173,7 @@ long DirStream::NextBatch(size_t into, size_t room) {
   if (n < 0) n = -errno;
   feed.lock();
   feedReading_ = false;
+  if (n == 0) feed_.reset();  // the end, and the feed is empty: as above
   fed_.notify_all();
   return n;
 }

@@ -112,6 +112,11 @@ class DirStream {
   uint64_t reads() const { return reads_.load(std::memory_order_relaxed); }
   uint64_t seeks() const { return seeks_; }
   uint64_t readAheads() const { return readAheads_.load(std::memory_order_relaxed); }
+  // The feed's allocation: kFeedSize while a listing reads ahead, else 0 (tests).
+  size_t feedBytes() const {
+    std::lock_guard feed(feedMutex_);
+    return feed_ ? kFeedSize : 0;
+  }
 
   // The feed's size, and the most one read puts into it (a batch of the buffer).
   static constexpr size_t kFeedSize = 96 * 1024;
@@ -158,6 +163,8 @@ class DirStream {
   void StopFeed();
 
   // The feed, under feedMutex_ (the owner and the read-ahead thread both use it).
+  // Allocated by the first ReadAhead, freed when the listing has taken the directory's
+  // end from it and at Close.
   // feed_[feedBegin_, feedEnd_) are records not yet taken; a read-ahead in flight fills
   // feed_ from feedEnd_ on, which nothing else touches meanwhile.
   mutable std::mutex feedMutex_;

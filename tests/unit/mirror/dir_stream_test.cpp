@@ -449,6 +449,7 @@ TEST_F(DirStreamTest, ReadAheadKeepsTheOrderAndWhatWasHandedOut) {
   EXPECT_GE(fed, 2u) << "the feed takes several batches";
   EXPECT_EQ(stream.reads(), 1 + fed);
   EXPECT_FALSE(stream.WantsReadAhead()) << "the feed is full";
+  EXPECT_EQ(stream.feedBytes(), DirStream::kFeedSize);
   ASSERT_TRUE(take(300));  // the first batch's tail, then records from the feed
   EXPECT_EQ(stream.reads(), 1 + fed) << "the entries were read ahead";
   // Back to an entry handed out from the feed, then to one of the first batch.
@@ -465,6 +466,7 @@ TEST_F(DirStreamTest, ReadAheadKeepsTheOrderAndWhatWasHandedOut) {
   EXPECT_EQ(names, host);
   EXPECT_EQ(stream.seeks(), 0u);
   EXPECT_FALSE(stream.WantsReadAhead()) << "at the end";
+  EXPECT_EQ(stream.feedBytes(), 0u) << "the feed is freed at the end of the listing";
 }
 
 // Makes host directory `name` with `files` files and opens it into a bare `stream`;
