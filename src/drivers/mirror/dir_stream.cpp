@@ -4,9 +4,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstddef>
 #include <cstring>
 
 namespace irpfs::mirror {
+
+namespace {
+// A record with a name of NAME_MAX bytes and its terminator, 8-byte aligned (280 bytes).
+constexpr size_t kLargestRecord = (offsetof(HostDirent, name) + NAME_MAX + 1 + 7) / 8 * 8;
+}  // namespace
 
 template <typename Use>
 auto DirStream::StopFeedAnd(Use use) {
@@ -127,9 +134,8 @@ const HostDirent* DirStream::Peek(int* error) {
   cursor_ = start_ = into;
   end_ = into + static_cast<size_t>(n);
   atEnd_ = n == 0;
-  // The largest record (a 255-byte name) is 280 bytes: less room than that left means
-  // the batch stopped for want of room.
-  lastBatchFilled_ = room - static_cast<size_t>(n) < 280;
+  // Less room left than the largest record takes means the batch stopped for want of room.
+  lastBatchFilled_ = room - static_cast<size_t>(n) < kLargestRecord;
   return n == 0 ? nullptr : reinterpret_cast<const HostDirent*>(buffer_ + into);
 }
 
