@@ -71,8 +71,9 @@ cleanup() {
   if [[ -n "$daemon_pid" ]] && kill -0 "$daemon_pid" 2>/dev/null; then
     # Give a --foreground daemon a moment to exit after its unmount before forcing it.
     for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+    # A wrapper (mirror_mount.sh) cleans up in its own EXIT trap, which SIGKILL would skip.
     kill "$daemon_pid" 2>/dev/null || true
-    sleep 0.5
+    for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$daemon_pid" 2>/dev/null || true
     wait "$daemon_pid" 2>/dev/null || true
   fi

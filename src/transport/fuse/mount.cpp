@@ -292,10 +292,24 @@ bool IsFuseMounted(const std::string& mountpoint) {
   return FuseConnectionId(mountpoint) >= 0;
 }
 
+bool EnsureFusectlMounted() {
+  constexpr const char* kConnections = "/sys/fs/fuse/connections";
+  MountInfoLine line;
+  auto mounted = [&] { return FindMount(kConnections, &line) && line.fstype == "fusectl"; };
+  if (mounted()) return true;
+  // systemd mounts it at boot; a bare machine or container may not have. Without it a
+  // connection held alive by lazily-unmounted open files cannot be aborted at all.
+  mount("fusectl", kConnections, "fusectl", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+  return mounted();
+}
+
 bool AbortFuseConnection(long connectionId) {
   if (connectionId < 0) return false;
   std::string path = "/sys/fs/fuse/connections/" + std::to_string(connectionId) + "/abort";
   int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && EnsureFusectlMounted()) {
+    fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  }
   if (fd < 0) return false;
   bool ok = write(fd, "1", 1) == 1;
   close(fd);

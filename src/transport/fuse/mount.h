@@ -46,7 +46,11 @@ bool UnmountFuse(const std::string& mountpoint, bool viaFusermount, std::string*
 long FuseConnectionId(const std::string& mountpoint);
 // Whether `mountpoint` is currently a mount point of fstype fuse or fuse.*.
 bool IsFuseMounted(const std::string& mountpoint);
+// Mounts the fuse control file system at /sys/fs/fuse/connections unless it is there
+// (needs CAP_SYS_ADMIN). True when it is mounted afterwards.
+bool EnsureFusectlMounted();
 // Writes to /sys/fs/fuse/connections/<id>/abort: every request fails, readers get ENODEV.
+// Mounts fusectl first when it is missing and the process may.
 bool AbortFuseConnection(long connectionId);
 
 }  // namespace irpfs::fuse

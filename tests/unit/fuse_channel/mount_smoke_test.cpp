@@ -3,11 +3,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -102,6 +105,26 @@ TEST_F(MountSmokeTest, ExternalUnmountEndsTheSession) {
   std::string error;
   ASSERT_EQ(mount_.Mount(Options(), dispatcher_, &error), NtStatus::Success) << error;
   ASSERT_EQ(UnmountFuse(dir_, false, &error), true) << error;
+  mount_.Wait();
+  EXPECT_TRUE(mount_.Ended());
+}
+
+// A machine without systemd may not have the fuse control file system mounted; the abort
+// (the last resort of Unmount when open files keep a lazily-unmounted connection alive)
+// mounts it rather than leaving the connection, and its waiters, alive.
+TEST_F(MountSmokeTest, AbortMountsFusectlWhereItIsMissing) {
+  std::string error;
+  ASSERT_EQ(mount_.Mount(Options(), dispatcher_, &error), NtStatus::Success) << error;
+  if (umount("/sys/fs/fuse/connections") != 0 && errno != EINVAL) {
+    GTEST_SKIP() << "cannot unmount fusectl here: " << std::strerror(errno);
+  }
+  ASSERT_NE(
+      access(("/sys/fs/fuse/connections/" + std::to_string(mount_.connectionId())).c_str(), F_OK),
+      0);
+  ASSERT_TRUE(AbortFuseConnection(mount_.connectionId()));
+  struct stat st;
+  EXPECT_NE(stat((dir_ + "/hello").c_str(), &st), 0);
+  EXPECT_EQ(errno, ENOTCONN);
   mount_.Wait();
   EXPECT_TRUE(mount_.Ended());
 }
