@@ -40,7 +40,7 @@ void Operation::Reset() {
   creating = nullptr;
   created = nullptr;
   phase.store(detail::phase::kIdle, std::memory_order_relaxed);
-  armed = hookBusy = completedDuringHook = cancelRequested = false;
+  cancelState.store(0, std::memory_order_relaxed);
   fo = fo2 = opened = opened2 = nullptr;
   name = name2 = {};
   data = {};
@@ -108,12 +108,10 @@ void DispatcherImpl::FailEarly(Operation* op, NtStatus status) {
 
 bool DispatcherImpl::Send(Operation* op) {
   op->phase.store(detail::phase::kIdle);
-  {
-    std::lock_guard lock(op->cancelMutex);
-    op->armed = true;
-    // An interrupt that came before this IRP: it starts out canceled, so a driver that
-    // would pend it completes it as canceled instead (the cancel-safe queue checks).
-    if (op->cancelRequested) op->irp.cancel.store(true);
+  // An interrupt that came before this IRP: it starts out canceled, so a driver that
+  // would pend it completes it as canceled instead (the cancel-safe queue checks).
+  if (op->cancelState.fetch_or(detail::cancel_bit::kArmed) & detail::cancel_bit::kCancelRequested) {
+    op->irp.cancel.store(true);
   }
   IoSetOriginatorCompletion(&op->irp, &DispatcherImpl::OnIrpComplete, op);
   // Acquire may wait while a filter is being attached or detached.
@@ -128,34 +126,31 @@ void DispatcherImpl::OnIrpComplete(Irp*, void* context) {
   // First: what follows may close handles or send the next IRP, which takes a reference
   // of its own (never two at once on one thread).
   op->ref.Release();
-  {
-    std::lock_guard lock(op->cancelMutex);
-    op->armed = false;
-    if (op->hookBusy) {
-      // The hook is inside IoCancelIrp with this IRP; it continues when that returns.
-      op->completedDuringHook = true;
-      return;
-    }
-  }
+  uint8_t state = op->cancelState.load();
+  uint8_t next;
+  do {
+    next = static_cast<uint8_t>(state & ~detail::cancel_bit::kArmed);
+    // The hook is inside IoCancelIrp with this IRP; it continues when that returns.
+    if (state & detail::cancel_bit::kHookBusy) next |= detail::cancel_bit::kCompletedDuringHook;
+  } while (!op->cancelState.compare_exchange_weak(state, next));
+  if (state & detail::cancel_bit::kHookBusy) return;
   op->dispatcher->IrpFinished(op);
 }
 
 void DispatcherImpl::OnCancel(void* context) {
   auto* op = static_cast<Operation*>(context);
-  {
-    std::lock_guard lock(op->cancelMutex);
-    op->cancelRequested = true;
-    if (!op->armed) return;
-    op->hookBusy = true;
-  }
+  uint8_t state = op->cancelState.load();
+  uint8_t next;
+  do {
+    next = state | detail::cancel_bit::kCancelRequested;
+    if (state & detail::cancel_bit::kArmed) next |= detail::cancel_bit::kHookBusy;
+  } while (!op->cancelState.compare_exchange_weak(state, next));
+  if (!(state & detail::cancel_bit::kArmed)) return;
   IoCancelIrp(&op->irp);
-  bool finish;
-  {
-    std::lock_guard lock(op->cancelMutex);
-    op->hookBusy = false;
-    finish = op->completedDuringHook;
-    op->completedDuringHook = false;
-  }
+  constexpr uint8_t kHookEnds =
+      detail::cancel_bit::kHookBusy | detail::cancel_bit::kCompletedDuringHook;
+  bool finish = op->cancelState.fetch_and(static_cast<uint8_t>(~kHookEnds)) &
+                detail::cancel_bit::kCompletedDuringHook;
   if (finish) op->dispatcher->IrpFinished(op);
 }
 

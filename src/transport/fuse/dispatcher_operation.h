@@ -11,13 +11,14 @@
 //
 // The IRP in flight and cancellation. The cancel hook (FUSE_INTERRUPT) must never touch
 // the IRP storage while the next step re-initializes it, and IoCancelIrp may complete the
-// IRP on the hook's own thread. So, under cancelMutex:
-//   armed            an IRP is in flight (set before IoCallDriver, cleared on completion)
-//   hookBusy         the hook is inside IoCancelIrp; a completion arriving meanwhile only
-//                    sets completedDuringHook and the hook continues the request after
-//                    IoCancelIrp returns
-//   cancelRequested  the kernel interrupted the request: later IRPs start out canceled
-// IoCancelIrp itself is called with no lock held.
+// IRP on the hook's own thread. So `cancelState` holds four bits, each change one atomic
+// read-modify-write (a mutex here cost two lock pairs on every request, for an interrupt
+// that almost never comes):
+//   kArmed            an IRP is in flight (set before IoCallDriver, cleared on completion)
+//   kHookBusy         the hook is inside IoCancelIrp; a completion arriving meanwhile only
+//                     sets kCompletedDuringHook and the hook continues the request after
+//                     IoCancelIrp returns
+//   kCancelRequested  the kernel interrupted the request: later IRPs start out canceled
 //
 // Inline completion (the driver completed the IRP inside IoCallDriver): `phase` decides
 // who continues. The sender sets kSent after IoCallDriver returns, the completion sets
@@ -28,7 +29,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -83,6 +83,13 @@ inline constexpr int kSent = 1;
 inline constexpr int kCompleted = 2;
 }  // namespace phase
 
+namespace cancel_bit {
+inline constexpr uint8_t kArmed = 1;
+inline constexpr uint8_t kHookBusy = 2;
+inline constexpr uint8_t kCompletedDuringHook = 4;
+inline constexpr uint8_t kCancelRequested = 8;
+}  // namespace cancel_bit
+
 struct Operation {
   DispatcherImpl* dispatcher = nullptr;
   Operation* nextFree = nullptr;
@@ -107,11 +114,7 @@ struct Operation {
   FileObject* created = nullptr;   // ... once that CREATE succeeded (one handle, ours)
   std::atomic<int> phase{phase::kIdle};
 
-  std::mutex cancelMutex;
-  bool armed = false;
-  bool hookBusy = false;
-  bool completedDuringHook = false;
-  bool cancelRequested = false;
+  std::atomic<uint8_t> cancelState{0};  // cancel_bit:: values
 
   // ---- FileObjects held.
   FileObject* fo = nullptr;       // referenced

@@ -103,7 +103,8 @@ std::span<std::byte> Reply::AcquireBuffer(size_t size) {
     ReportMisuse("AcquireBuffer");
     return {};
   }
-  std::lock_guard lock(record->mu);
+  // No lock: `out` belongs to whoever holds the handle (the interrupt path never touches
+  // it) until Finish, which runs after the completion took the handle.
   if (record->out != nullptr && record->out->capacity >= size) {
     return {record->out->data, record->out->capacity};
   }
@@ -225,11 +226,7 @@ void Reply::DataVector(std::span<const iovec> iov) {
 void Reply::Buffer(size_t used) {
   InFlight* record = record_.load(std::memory_order_acquire);
   if (record == nullptr) return ReportMisuse("Buffer");
-  OutBuffer* out = nullptr;
-  {
-    std::lock_guard lock(record->mu);
-    out = record->out;
-  }
+  OutBuffer* out = record->out;  // the handle's own (see AcquireBuffer)
   if (used == 0) return Send(0, nullptr, 0);
   if (out == nullptr || used > out->capacity) {
     FuseLog(LogLevel::kError, "Reply::Buffer(%zu) without a buffer that large", used);

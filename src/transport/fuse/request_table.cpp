@@ -138,7 +138,19 @@ void RequestTable::Finish(InFlight* record) {
   RecvBuffer* pinned = nullptr;
   OutBuffer* out = nullptr;
   {
-    std::lock_guard recordLock(record->mu);
+    // One lock for the whole retirement. The record's own mutex is not needed: the
+    // completion has ended (no hook runs, none will: `completing` is set), and the only
+    // other thread that may reach the record, an Interrupt that found it in its bucket,
+    // holds mu_ all the while it looks at the record.
+    std::lock_guard lock(mu_);
+    if (record->bucketPrev != nullptr) {
+      record->bucketPrev->bucketNext = record->bucketNext;
+    } else {
+      buckets_[Bucket(record->ctx.unique)] = record->bucketNext;
+    }
+    if (record->bucketNext != nullptr) record->bucketNext->bucketPrev = record->bucketPrev;
+    record->bucketNext = record->bucketPrev = nullptr;
+
     if (record->inputPinned) pinned = record->input;
     out = record->out;
     record->hook = nullptr;
@@ -150,24 +162,15 @@ void RequestTable::Finish(InFlight* record) {
     record->finishDeferred = false;
     record->inputPinned = false;
     record->out = nullptr;
+    record->input = nullptr;
+    record->sink = nullptr;
+    record->sinkToken = nullptr;
+    record->nextFree = free_;
+    free_ = record;
+    --inFlight_;
   }
   if (pinned != nullptr) pool_.ReleaseRecv(pinned);
   if (out != nullptr) pool_.ReleaseOut(out);
-
-  std::lock_guard lock(mu_);
-  if (record->bucketPrev != nullptr) {
-    record->bucketPrev->bucketNext = record->bucketNext;
-  } else {
-    buckets_[Bucket(record->ctx.unique)] = record->bucketNext;
-  }
-  if (record->bucketNext != nullptr) record->bucketNext->bucketPrev = record->bucketPrev;
-  record->bucketNext = record->bucketPrev = nullptr;
-  record->input = nullptr;
-  record->sink = nullptr;
-  record->sinkToken = nullptr;
-  record->nextFree = free_;
-  free_ = record;
-  --inFlight_;
 }
 
 void RequestTable::Detach() {

@@ -49,7 +49,8 @@ struct InFlight {
   ReplySink* sink = nullptr;
   void* sinkToken = nullptr;
 
-  // Guarded by mu.
+  // Guarded by mu while the record is in flight; Finish resets them under the table's
+  // mu_ alone (see there).
   std::mutex mu;
   std::condition_variable hookDone;
   CancelHook hook = nullptr;
@@ -61,6 +62,8 @@ struct InFlight {
   bool completing = false;      // a completion has started
   bool finishDeferred = false;  // completed from inside its own hook
   bool inputPinned = false;
+
+  // The handle holder's alone (Reply::AcquireBuffer/Buffer), then Finish's.
   OutBuffer* out = nullptr;
 
   // Guarded by RequestTable::mu_.
