@@ -47,7 +47,12 @@ NtStatus FuseMount::Mount(const FuseMountOptions& options, FuseDispatcher& dispa
 
 void FuseMount::Unmount() {
   if (channel_ == nullptr || stopped_) return;
-  if (!unmounted_ && !channel_->Stopped()) {
+  // A session that ended by an abort (fusectl, a dying connection) leaves its mount point
+  // in the table, answering ENOTCONN to everyone: take that away too. One that ended by an
+  // unmount left nothing there, and the id check spares whatever was mounted there since.
+  bool abortedButMounted = channel_->Stopped() && connectionId_ >= 0 &&
+                           FuseConnectionId(options_.mount.mountpoint) == connectionId_;
+  if (!unmounted_ && (!channel_->Stopped() || abortedButMounted)) {
     std::string error;
     if (!UnmountFuse(options_.mount.mountpoint, viaFusermount_, &error)) {
       FuseLog(LogLevel::kError, "%s", error.c_str());

@@ -127,6 +127,10 @@ TEST_F(MountSmokeTest, AbortMountsFusectlWhereItIsMissing) {
   EXPECT_EQ(errno, ENOTCONN);
   mount_.Wait();
   EXPECT_TRUE(mount_.Ended());
+  // The aborted connection's mount point would answer ENOTCONN until someone unmounts it.
+  EXPECT_TRUE(IsFuseMounted(dir_));
+  mount_.Unmount();
+  EXPECT_FALSE(IsFuseMounted(dir_));
 }
 
 TEST_F(MountSmokeTest, FusermountPath) {
