@@ -284,8 +284,8 @@ Next DispatcherImpl::StepReadlink(Operation& op) {
 
 void DispatcherImpl::Getxattr(const RequestContext& ctx, const fuse_getxattr_in& in,
                               std::string_view name, Reply reply) {
-  Operation* op = Begin(OpKind::kGetxattr, ctx, std::move(reply), detail::Input::kPinned);
-  op->name = name;
+  Operation* op = Begin(OpKind::kGetxattr, ctx, std::move(reply));
+  KeepNames(op, name);
   op->size = in.size;
   Run(op);
 }

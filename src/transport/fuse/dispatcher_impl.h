@@ -180,6 +180,11 @@ class DispatcherImpl final : public FuseDispatcher {
   // channel keeps the request's input buffer until the reply (Reply::PinInput).
   detail::Operation* Begin(detail::OpKind kind, const RequestContext& ctx, Reply reply,
                            detail::Input input = detail::Input::kUnused);
+  // Sets op->name and op->name2 to copies of `name` and `name2` kept in the record, so a
+  // name-only request needs none of its input after the method returns; names too long
+  // for the record's room stay in the input, pinned (PinInput takes two pool locks and
+  // a fresh receive buffer for the worker: a copy is far cheaper).
+  void KeepNames(detail::Operation* op, std::string_view name, std::string_view name2 = {});
   // Drives `op` until it waits for an asynchronous IRP or is finished.
   void Run(detail::Operation* op);
   // Sends op's prepared IRP. True if it completed inline (Run continues with the next

@@ -53,8 +53,8 @@ uint64_t DecodeDev(uint32_t rdev) {
 // ---- LOOKUP: open the name as a node, stat it, count the lookup.
 
 void DispatcherImpl::Lookup(const RequestContext& ctx, std::string_view name, Reply reply) {
-  Operation* op = Begin(OpKind::kLookup, ctx, std::move(reply), detail::Input::kPinned);
-  op->name = name;
+  Operation* op = Begin(OpKind::kLookup, ctx, std::move(reply));
+  KeepNames(op, name);
   listings_.LookedUp(ctx.nodeid);
   Run(op);
 }
@@ -88,8 +88,8 @@ Next DispatcherImpl::StepEntryOfCreated(Operation& op) {
 
 void DispatcherImpl::Mknod(const RequestContext& ctx, const fuse_mknod_in& in,
                            std::string_view name, Reply reply) {
-  Operation* op = Begin(OpKind::kMakeNode, ctx, std::move(reply), detail::Input::kPinned);
-  op->name = name;
+  Operation* op = Begin(OpKind::kMakeNode, ctx, std::move(reply));
+  KeepNames(op, name);
   op->mode = (in.mode & S_IFMT) ? in.mode : (in.mode | S_IFREG);
   op->umask = in.umask;
   op->rdev = DecodeDev(in.rdev);
@@ -98,8 +98,8 @@ void DispatcherImpl::Mknod(const RequestContext& ctx, const fuse_mknod_in& in,
 
 void DispatcherImpl::Mkdir(const RequestContext& ctx, const fuse_mkdir_in& in,
                            std::string_view name, Reply reply) {
-  Operation* op = Begin(OpKind::kMakeNode, ctx, std::move(reply), detail::Input::kPinned);
-  op->name = name;
+  Operation* op = Begin(OpKind::kMakeNode, ctx, std::move(reply));
+  KeepNames(op, name);
   // The kernel passes the permission bits only.
   op->mode = (in.mode & ~S_IFMT) | S_IFDIR;
   op->umask = in.umask;
@@ -108,9 +108,8 @@ void DispatcherImpl::Mkdir(const RequestContext& ctx, const fuse_mkdir_in& in,
 
 void DispatcherImpl::Symlink(const RequestContext& ctx, std::string_view name,
                              std::string_view target, Reply reply) {
-  Operation* op = Begin(OpKind::kMakeNode, ctx, std::move(reply), detail::Input::kPinned);
-  op->name = name;
-  op->name2 = target;
+  Operation* op = Begin(OpKind::kMakeNode, ctx, std::move(reply));
+  KeepNames(op, name, target);
   op->mode = S_IFLNK | 0777;
   Run(op);
 }
@@ -138,8 +137,8 @@ Next DispatcherImpl::StepMakeNode(Operation& op) {
 
 void DispatcherImpl::Create(const RequestContext& ctx, const fuse_create_in& in,
                             std::string_view name, Reply reply) {
-  Operation* op = Begin(OpKind::kCreate, ctx, std::move(reply), detail::Input::kPinned);
-  op->name = name;
+  Operation* op = Begin(OpKind::kCreate, ctx, std::move(reply));
+  KeepNames(op, name);
   op->flags = OpenFlagsForDriver(in.flags);
   op->mode = (in.mode & S_IFMT) ? in.mode : (in.mode | S_IFREG);
   op->umask = in.umask;
@@ -203,15 +202,15 @@ Next DispatcherImpl::StepCreate(Operation& op) {
 // ---- UNLINK, RMDIR: open with DELETE access, set a POSIX delete disposition, close.
 
 void DispatcherImpl::Unlink(const RequestContext& ctx, std::string_view name, Reply reply) {
-  Operation* op = Begin(OpKind::kRemove, ctx, std::move(reply), detail::Input::kPinned);
-  op->name = name;
+  Operation* op = Begin(OpKind::kRemove, ctx, std::move(reply));
+  KeepNames(op, name);
   op->flags = create_option::kNonDirectoryFile;
   Run(op);
 }
 
 void DispatcherImpl::Rmdir(const RequestContext& ctx, std::string_view name, Reply reply) {
-  Operation* op = Begin(OpKind::kRemove, ctx, std::move(reply), detail::Input::kPinned);
-  op->name = name;
+  Operation* op = Begin(OpKind::kRemove, ctx, std::move(reply));
+  KeepNames(op, name);
   op->flags = create_option::kDirectoryFile;
   Run(op);
 }
@@ -263,9 +262,8 @@ void DispatcherImpl::Rename2(const RequestContext& ctx, const fuse_rename2_in& i
                              std::string_view oldName, std::string_view newName, Reply reply) {
   uint32_t flags = 0;
   if (!RenameFlags(in.flags, &flags)) return reply.Error(EINVAL);
-  Operation* op = Begin(OpKind::kRename, ctx, std::move(reply), detail::Input::kPinned);
-  op->name = oldName;
-  op->name2 = newName;
+  Operation* op = Begin(OpKind::kRename, ctx, std::move(reply));
+  KeepNames(op, oldName, newName);
   op->flags = flags;
   op->offset = in.newdir;
   listings_.Changed(in.newdir);
@@ -287,8 +285,8 @@ Next DispatcherImpl::StepRename(Operation& op) {
 
 void DispatcherImpl::Link(const RequestContext& ctx, const fuse_link_in& in,
                           std::string_view newName, Reply reply) {
-  Operation* op = Begin(OpKind::kLink, ctx, std::move(reply), detail::Input::kPinned);
-  op->name = newName;
+  Operation* op = Begin(OpKind::kLink, ctx, std::move(reply));
+  KeepNames(op, newName);
   op->offset = in.oldnodeid;
   Run(op);
 }

@@ -3,6 +3,7 @@
 // held. The per-opcode steps live in the other dispatcher_*.cpp files.
 #include <cassert>
 #include <chrono>
+#include <cstring>
 
 #include "core/io_manager.h"
 #include "transport/fuse/dispatcher_impl.h"
@@ -84,6 +85,23 @@ Operation* DispatcherImpl::Begin(OpKind kind, const RequestContext& ctx, Reply r
   if (input == detail::Input::kPinned) op->reply.PinInput();
   op->reply.SetCancelHook(&DispatcherImpl::OnCancel, op);
   return op;
+}
+
+void DispatcherImpl::KeepNames(Operation* op, std::string_view name, std::string_view name2) {
+  if (name.size() + name2.size() + 2 > op->nameCopies.size()) {
+    op->reply.PinInput();
+    op->name = name;
+    op->name2 = name2;
+    return;
+  }
+  char* first = op->nameCopies.data();
+  std::memcpy(first, name.data(), name.size());
+  first[name.size()] = '\0';
+  char* second = first + name.size() + 1;
+  std::memcpy(second, name2.data(), name2.size());
+  second[name2.size()] = '\0';
+  op->name = {first, name.size()};
+  op->name2 = {second, name2.size()};
 }
 
 void DispatcherImpl::Run(Operation* op) {

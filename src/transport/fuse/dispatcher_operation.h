@@ -26,6 +26,7 @@
 // Run instead of recursing.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -122,9 +123,12 @@ struct Operation {
   FileObject* opened = nullptr;   // a handle
   FileObject* opened2 = nullptr;  // a handle
 
-  // ---- Arguments (names and payloads are pinned in the Reply's input buffer).
+  // ---- Arguments. Names point into nameCopies (DispatcherImpl::KeepNames) or, when too
+  // long for it, into the Reply's pinned input buffer, as payloads do.
   std::string_view name;
   std::string_view name2;
+  // Two names of up to FUSE's 1024 bytes, each NUL-terminated.
+  std::array<char, 2 * (1024 + 1)> nameCopies;
   std::span<const std::byte> data;
   uint32_t flags = 0;  // per kind: open(2) flags, rename flags, xattr size, ...
   uint32_t mode = 0;

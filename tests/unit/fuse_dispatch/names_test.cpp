@@ -85,6 +85,24 @@ TEST_F(DispatchTest, SymlinkAndReadlink) {
   EXPECT_TRUE(S_ISLNK(looked.attr.mode));
 }
 
+// Names are copied into the request's record, up to two of 1024 bytes; a longer symlink
+// target stays in the (pinned) request input instead. Both must arrive whole.
+TEST_F(DispatchTest, SymlinkTargetsShortAndLongArriveWhole) {
+  for (size_t length : {size_t{1}, size_t{1024}, size_t{2047}, size_t{2048}, size_t{4000}}) {
+    std::string target(length, 'x');
+    for (size_t i = 0; i < length; i += 7) target[i] = static_cast<char>('a' + i % 26);
+    std::string name = "l" + std::to_string(length);
+    fuse_entry_out link = EntryOf(Symlink(kRootId, name, target));
+    EXPECT_EQ(link.attr.size, length);
+    RequestContext ctx = Ctx(Opcode::kReadlink, link.nodeid);
+    dispatcher().Readlink(ctx, NewReply(ctx));
+    Answer answer = Receive();
+    ASSERT_EQ(answer.error, 0) << length;
+    EXPECT_EQ(answer.Text(), target) << length;
+    EXPECT_EQ(EntryOf(Lookup(kRootId, name)).nodeid, link.nodeid);
+  }
+}
+
 TEST_F(DispatchTest, ReadlinkOfADirectoryIsEinval) {
   fuse_entry_out dir = EntryOf(Mkdir(kRootId, "d"));
   RequestContext ctx = Ctx(Opcode::kReadlink, dir.nodeid);
