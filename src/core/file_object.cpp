@@ -2,12 +2,15 @@
 #include "core/file_object.h"
 
 #include "core/io_manager.h"
+#include "core/lookaside.h"
 
 namespace irpfs {
 namespace {
 
+using FileObjectLookaside = ThreadLookaside<FileObject, 4>;
+
 // Sends a CLEANUP or CLOSE for `fileObject` to the top of its stack and waits for it.
-// Not a hot path (once per open), so the IRP comes from the heap.
+// Once per open, and a FUSE LOOKUP is an open: IoAllocateIrp's lookaside keeps it cheap.
 void SendLifetimeIrp(FileObject* fileObject, IrpMajor major) {
   DeviceObject* top = IoGetRelatedDeviceObject(fileObject);
   if (top == nullptr) return;
@@ -25,7 +28,7 @@ void SendLifetimeIrp(FileObject* fileObject, IrpMajor major) {
 }  // namespace
 
 FileObject* IoCreateFileObject(DeviceObject* volumeDevice) {
-  auto* fileObject = new FileObject;
+  FileObject* fileObject = FileObjectLookaside::New();
   fileObject->deviceObject = volumeDevice;
   return fileObject;
 }
@@ -45,7 +48,7 @@ void ObDereferenceObject(FileObject* fileObject) {
   if (before > 1) return;
   if (fileObject->flags & fo_flag::kOpened) SendLifetimeIrp(fileObject, IrpMajor::Close);
   FileObject* related = fileObject->relatedFileObject;
-  delete fileObject;
+  FileObjectLookaside::Delete(fileObject);
   if (related != nullptr) ObDereferenceObject(related);
 }
 

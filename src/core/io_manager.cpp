@@ -13,11 +13,13 @@
 // location is popped, with the device of the location above it: the setter's device.
 #include "core/io_manager.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
 
+#include "core/lookaside.h"
 #include "core/stack_lock.h"
 
 namespace irpfs {
@@ -118,15 +120,20 @@ DeviceObject* IoGetAttachedDevice(DeviceObject* device) {
 
 // ---- IRPs.
 
+namespace {
+// A thread's last few freed IRPs, as NT's per-processor IRP lookaside lists.
+using IrpLookaside = ThreadLookaside<Irp, 4>;
+}  // namespace
+
 Irp* IoAllocateIrp(int stackSize) {
   if (stackSize < 1 || stackSize > kMaxStackSize) return nullptr;
-  auto* irp = new Irp;
+  Irp* irp = IrpLookaside::New();
   IoInitializeIrp(irp, stackSize);
   return irp;
 }
 
 void IoFreeIrp(Irp* irp) {
-  delete irp;
+  IrpLookaside::Delete(irp);
 }
 
 void IoInitializeIrp(Irp* irp, int stackSize) {
@@ -260,8 +267,15 @@ bool IoCancelIrp(Irp* irp) {
 
 namespace {
 
-// Lives on the waiting thread's stack for the length of one synchronous call.
+// Lives on the waiting thread's stack for the length of one synchronous call. Most such
+// IRPs complete before IoCallDriver returns (every CLEANUP and CLOSE of memfs and the
+// mirror does): `stage` lets that case pass with one atomic exchange each side, and only
+// a caller that really has to wait takes the mutex and sleeps.
 struct SyncWaiter {
+  static constexpr int kCalling = 0;   // the caller is still inside IoCallDriver
+  static constexpr int kWaiting = 1;   // the caller waits on `wake`
+  static constexpr int kFinished = 2;  // completed before the caller began to wait
+  std::atomic<int> stage{kCalling};
   std::mutex mutex;
   std::condition_variable wake;
   bool done = false;
@@ -269,6 +283,10 @@ struct SyncWaiter {
 
 void SignalSyncWaiter(Irp*, void* context) {
   auto* waiter = static_cast<SyncWaiter*>(context);
+  int expected = SyncWaiter::kCalling;
+  // The caller has not looked yet: it will see kFinished and not wait. Nothing of the
+  // waiter may be touched after this exchange, since the caller may return at once.
+  if (waiter->stage.compare_exchange_strong(expected, SyncWaiter::kFinished)) return;
   // Notify under the lock: the waiter may return (and its stack frame vanish) as soon
   // as it can see `done`, which is only after we unlock.
   std::lock_guard lock(waiter->mutex);
@@ -282,8 +300,11 @@ NtStatus IoCallDriverSynchronous(DeviceObject* device, Irp* irp) {
   SyncWaiter waiter;
   IoSetOriginatorCompletion(irp, SignalSyncWaiter, &waiter);
   IoCallDriver(device, irp);
-  std::unique_lock lock(waiter.mutex);
-  waiter.wake.wait(lock, [&] { return waiter.done; });
+  int expected = SyncWaiter::kCalling;
+  if (waiter.stage.compare_exchange_strong(expected, SyncWaiter::kWaiting)) {
+    std::unique_lock lock(waiter.mutex);
+    waiter.wake.wait(lock, [&] { return waiter.done; });
+  }
   return irp->ioStatus.status;
 }
 
