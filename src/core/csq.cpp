@@ -125,6 +125,7 @@ void ListCancelSafeQueue::LinkAfter(Irp* after, Irp* irp) {
   } else {
     head_ = irp;
   }
+  queued_.fetch_add(1, std::memory_order_release);
 }
 
 void ListCancelSafeQueue::RemoveIrp(Irp* irp) {
@@ -140,6 +141,7 @@ void ListCancelSafeQueue::RemoveIrp(Irp* irp) {
   }
   irp->queueNext = nullptr;
   irp->queuePrev = nullptr;
+  queued_.fetch_sub(1, std::memory_order_release);
 }
 
 Irp* ListCancelSafeQueue::PeekNextIrp(Irp* irp, void* peekContext) {

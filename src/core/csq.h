@@ -10,6 +10,7 @@
 // CompleteCanceledIrp.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 
 #include "core/irp.h"
@@ -59,6 +60,10 @@ class ListCancelSafeQueue : public CancelSafeQueue {
   using Match = bool (*)(Irp* irp, void* peekContext);
   explicit ListCancelSafeQueue(Match match = nullptr) : match_(match) {}
   bool Empty();
+  // Empty() without the lock, for a caller that only skips work on an empty queue and
+  // already knows no insert can race with it (a cleanup after the last request of its
+  // handle): true when no IRP was queued as far as this thread can see.
+  bool SeemsEmpty() const { return queued_.load(std::memory_order_acquire) == 0; }
 
  protected:
   NtStatus InsertIrp(Irp* irp, void* insertContext) override;
@@ -79,6 +84,7 @@ class ListCancelSafeQueue : public CancelSafeQueue {
   std::mutex mutex_;
   Irp* head_ = nullptr;
   Irp* tail_ = nullptr;
+  std::atomic<size_t> queued_{0};  // changed under mutex_ only
 };
 
 }  // namespace irpfs

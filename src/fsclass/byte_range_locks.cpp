@@ -208,6 +208,9 @@ void ByteRangeLocks::UnlockOwner(uint64_t owner) {
 }
 
 void ByteRangeLocks::UnlockFileObject(const FileObject* fileObject) {
+  // Every open's CLEANUP comes here (and every FUSE LOOKUP is an open): with no lock held
+  // and no waiter queued on the file there is nothing to drop and nobody to grant.
+  if (count_.load(std::memory_order_acquire) == 0 && queue_.SeemsEmpty()) return;
   RemoveWhole([fileObject](const LockRange& l) { return l.fileObject == fileObject; });
 }
 
@@ -235,6 +238,7 @@ bool ByteRangeLocks::ConflictsWithIo(const FileObject* fileObject, uint64_t offs
 }
 
 void ByteRangeLocks::CancelWaiters(const FileObject* fileObject) {
+  if (queue_.SeemsEmpty()) return;  // see UnlockFileObject
   WaiterPeek peek{WaiterPeek::Kind::kOfFileObject, this, fileObject};
   while (Irp* irp = queue_.RemoveNext(&peek)) IoCompleteWith(irp, NtStatus::Cancelled);
 }
