@@ -21,6 +21,7 @@ std::shared_ptr<HostFd> LockOwners::Adopt(uint64_t owner, int fd) {
     if (e.owner == owner) return e.fd;  // `fresh` closes with its last reference
   }
   entries_.push_back(Entry{owner, 0, false, fresh});
+  count_.store(entries_.size(), std::memory_order_release);
   return fresh;
 }
 
@@ -34,6 +35,8 @@ void LockOwners::SetPid(uint64_t owner, pid_t pid) {
 }
 
 void LockOwners::Drop(uint64_t owner) {
+  // Every CLEANUP drops its owner, and most opens never locked: no mutex for them.
+  if (count_.load(std::memory_order_acquire) == 0) return;
   std::shared_ptr<HostFd> fd;
   {
     std::lock_guard lock(mutex_);
@@ -42,6 +45,7 @@ void LockOwners::Drop(uint64_t owner) {
     if (it == entries_.end()) return;
     fd = std::move(it->fd);
     entries_.erase(it);
+    count_.store(entries_.size(), std::memory_order_release);
   }
   // Closing alone would release the locks only when the last user lets go.
   struct flock all {};
@@ -54,6 +58,7 @@ void LockOwners::DropIfUnused(uint64_t owner, const std::shared_ptr<HostFd>& fd)
   std::lock_guard lock(mutex_);
   std::erase_if(entries_,
                 [&](const Entry& e) { return e.owner == owner && e.fd == fd && !e.held; });
+  count_.store(entries_.size(), std::memory_order_release);
 }
 
 std::vector<LockOwners::Holder> LockOwners::Others(uint64_t except) {

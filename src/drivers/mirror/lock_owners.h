@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -75,7 +76,8 @@ class LockOwners {
     std::shared_ptr<HostFd> fd;
   };
   std::mutex mutex_;
-  std::vector<Entry> entries_;  // few owners per file: a vector beats a map
+  std::vector<Entry> entries_;    // few owners per file: a vector beats a map
+  std::atomic<size_t> count_{0};  // entries_.size(), changed under mutex_
 };
 
 }  // namespace irpfs::mirror
