@@ -374,7 +374,13 @@ void FuseChannel::Worker(int fd, unsigned index, bool ownsFd) {
            Route{fd, buffer, nullptr, nullptr});
     if (polling) poller_.EndHandling();
     if (buffer->pinned.load(std::memory_order_acquire)) {
-      // A request kept this buffer (Reply::PinInput); read into another one.
+      // A request kept this buffer (Reply::PinInput). If it has already let go (answered
+      // inline, as most writes are), the buffer is this worker's alone again.
+      if (buffer->refs.load(std::memory_order_acquire) == 1) {
+        buffer->pinned.store(false, std::memory_order_relaxed);
+        continue;
+      }
+      // Otherwise read into another one.
       pool_->ReleaseRecv(buffer);
       buffer = pool_->AcquireRecv();
       if (buffer == nullptr) FuseLog(LogLevel::kError, "out of memory for a receive buffer");

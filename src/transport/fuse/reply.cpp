@@ -90,7 +90,7 @@ void Reply::ClearCancelHook() {
 void Reply::PinInput() {
   InFlight* record = record_.load(std::memory_order_acquire);
   if (record == nullptr) return ReportMisuse("PinInput");
-  std::lock_guard lock(record->mu);
+  // No lock: like `out`, the pin is the handle holder's until Finish.
   if (record->inputPinned || record->input == nullptr) return;
   record->input->refs.fetch_add(1, std::memory_order_acq_rel);
   record->input->pinned.store(true, std::memory_order_release);

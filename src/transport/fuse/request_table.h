@@ -61,9 +61,9 @@ struct InFlight {
   std::thread::id hookThread;
   bool completing = false;      // a completion has started
   bool finishDeferred = false;  // completed from inside its own hook
-  bool inputPinned = false;
 
-  // The handle holder's alone (Reply::AcquireBuffer/Buffer), then Finish's.
+  // The handle holder's alone (Reply::PinInput, AcquireBuffer, Buffer), then Finish's.
+  bool inputPinned = false;
   OutBuffer* out = nullptr;
 
   // Guarded by RequestTable::mu_.
