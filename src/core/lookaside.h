@@ -35,7 +35,7 @@ class ThreadLookaside {
     void* storage = nullptr;
 #ifndef IRPFS_LOOKASIDE_OFF
     Cache& cache = ThisThreadsCache();
-    if (cache.count > 0) storage = cache.slots[--cache.count];
+    if (cache.count > 0) storage = cache.slots[--cache.count];  // 0 once closed
 #endif
     if (storage == nullptr) storage = ::operator new(sizeof(T));
     // Without arguments, default-initialized as `new T` would (no zeroing of what the
@@ -52,7 +52,7 @@ class ThreadLookaside {
     object->~T();
 #ifndef IRPFS_LOOKASIDE_OFF
     Cache& cache = ThisThreadsCache();
-    if (cache.count < N) {
+    if (!cache.closed && cache.count < N) {
       cache.slots[cache.count++] = object;
       return;
     }
@@ -61,15 +61,24 @@ class ThreadLookaside {
   }
 
  private:
+  // Trivially destructible, so it stays usable after the thread's Reaper ran: an object
+  // freed later in the thread's (or, for the main thread, the process's) teardown, by
+  // another thread_local's or a static's destructor, then goes straight to the heap.
   struct Cache {
-    void* slots[N] = {};
-    size_t count = 0;
-    ~Cache() {
-      while (count > 0) ::operator delete(slots[--count]);
+    void* slots[N];
+    size_t count;
+    bool closed;
+  };
+  struct Reaper {
+    Cache* cache;
+    ~Reaper() {
+      while (cache->count > 0) ::operator delete(cache->slots[--cache->count]);
+      cache->closed = true;
     }
   };
   static Cache& ThisThreadsCache() {
-    thread_local Cache cache;
+    thread_local Cache cache{};
+    thread_local Reaper reaper{&cache};
     return cache;
   }
 };
