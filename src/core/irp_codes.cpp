@@ -33,6 +33,7 @@ std::string_view IrpMajorName(IrpMajor major) {
       "IRP_MJ_QUERY_QUOTA",
       "IRP_MJ_SET_QUOTA",
       "IRP_MJ_PNP",
+      "IRP_MJ_QUERY_OPEN",
   };
   auto index = static_cast<unsigned>(major);
   return index < kIrpMajorCount ? kNames[index] : std::string_view("IRP_MJ_UNKNOWN");

@@ -35,8 +35,14 @@ enum class IrpMajor : uint8_t {
   QueryQuota = 0x19,
   SetQuota = 0x1a,
   Pnp = 0x1b,
+  // NT's FastIoQueryOpen, which filter manager presents to minifilters as
+  // IRP_MJ_QUERY_OPEN: a name's attributes without opening it. Parameters as
+  // IRP_MJ_CREATE's (a FileObject carrying the name, never opened); the FileStat goes
+  // to irp->systemBuffer. A stack that does not handle it answers
+  // STATUS_INVALID_DEVICE_REQUEST (the default dispatch) and the caller opens instead.
+  QueryOpen = 0x1c,
 };
-inline constexpr int kIrpMajorCount = 0x1c;
+inline constexpr int kIrpMajorCount = 0x1d;
 
 // "IRP_MJ_CREATE", ... for traces and the drvobj view.
 std::string_view IrpMajorName(IrpMajor major);

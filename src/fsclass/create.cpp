@@ -7,6 +7,7 @@
 #include <string>
 
 #include "fsclass/dispatch.h"
+#include "fsclass/file_stat.h"
 #include "fsclass/path.h"
 
 namespace irpfs::fsclass {
@@ -133,6 +134,22 @@ void FillFileObject(const CreateRequest& r, Fcb* fcb, Ccb* ccb, const ShareReque
   fo->flags |= flags;
 }
 
+// Where the file object's name starts (the root, or the related open's file) and the
+// name parsed.
+NtStatus StartOfName(VolumeContext& volume, FileObject* fo, Fcb** start, Ccb** relatedCcb,
+                     ParsedName* name) {
+  *start = volume.root();
+  *relatedCcb = nullptr;
+  if (FileObject* related = fo->relatedFileObject) {
+    if (VolumeOfStack(related->deviceObject) != &volume) return NtStatus::InvalidParameter;
+    *start = static_cast<Fcb*>(related->fsContext);
+    *relatedCcb = static_cast<Ccb*>(related->fsContext2);
+    if (*start == nullptr || *relatedCcb == nullptr) return NtStatus::InvalidHandle;
+    if ((*relatedCcb)->cleanedUp.load(std::memory_order_acquire)) return NtStatus::FileClosed;
+  }
+  return ParseName(fo->fileName, *relatedCcb == nullptr, name);
+}
+
 NtStatus CreateFile(VolumeContext& volume, Irp* irp, IoStackLocation* sl, uint64_t* info) {
   FileObject* fo = sl->fileObject;
   if (fo == nullptr) return NtStatus::InvalidParameter;
@@ -152,18 +169,10 @@ NtStatus CreateFile(VolumeContext& volume, Irp* irp, IoStackLocation* sl, uint64
   bool deleteOnClose = (p.options & create_option::kDeleteOnClose) != 0;
   if (deleteOnClose && !(access & access::kDelete)) return NtStatus::InvalidParameter;
 
-  // Where the name starts: the root, or the related open.
-  Fcb* start = volume.root();
+  Fcb* start = nullptr;
   Ccb* relatedCcb = nullptr;
-  if (FileObject* related = fo->relatedFileObject) {
-    if (VolumeOfStack(related->deviceObject) != &volume) return NtStatus::InvalidParameter;
-    start = static_cast<Fcb*>(related->fsContext);
-    relatedCcb = static_cast<Ccb*>(related->fsContext2);
-    if (start == nullptr || relatedCcb == nullptr) return NtStatus::InvalidHandle;
-    if (relatedCcb->cleanedUp.load(std::memory_order_acquire)) return NtStatus::FileClosed;
-  }
   ParsedName name;
-  NtStatus s = ParseName(fo->fileName, relatedCcb == nullptr, &name);
+  NtStatus s = StartOfName(volume, fo, &start, &relatedCcb, &name);
   if (!NtSuccess(s)) return s;
 
   CreateRequest r{volume, ContextOf(irp), fo, p, access, deleteOnClose, name.trailingSlash};
@@ -267,7 +276,64 @@ NtStatus CreateFile(VolumeContext& volume, Irp* irp, IoStackLocation* sl, uint64
   return NtStatus::Success;
 }
 
+// IRP_MJ_QUERY_OPEN: what an open with these parameters would find, without opening it:
+// the same walk and the same checks on the node (CheckExisting, delete pending), then its
+// FileStat. No CCB, no share access, no mini Open, so no CLEANUP or CLOSE follows; the
+// FCB is referenced only for the length of the call.
+NtStatus QueryOpenFile(VolumeContext& volume, Irp* irp, IoStackLocation* sl) {
+  FileObject* fo = sl->fileObject;
+  auto* stat = static_cast<FileStat*>(irp->systemBuffer);
+  if (fo == nullptr || stat == nullptr) return NtStatus::InvalidParameter;
+  const CreateParameters& p = sl->parameters.create;
+  // Only a plain open can be answered without opening.
+  if (p.disposition != CreateDisposition::Open ||
+      (p.options & (create_option::kOpenByFileId | create_option::kDeleteOnClose))) {
+    return NtStatus::InvalidParameter;
+  }
+  if ((p.options & create_option::kDirectoryFile) &&
+      (p.options & create_option::kNonDirectoryFile)) {
+    return NtStatus::InvalidParameter;
+  }
+  Fcb* start = nullptr;
+  Ccb* relatedCcb = nullptr;
+  ParsedName name;
+  NtStatus s = StartOfName(volume, fo, &start, &relatedCcb, &name);
+  if (!NtSuccess(s)) return s;
+
+  CreateRequest r{volume, ContextOf(irp),    fo, p, access::MapGeneric(p.desiredAccess),
+                  false,  name.trailingSlash};
+  FcbTable& fcbs = volume.fcbs();
+  FcbRef target(fcbs);
+  if (name.relative.empty()) {
+    fcbs.Reference(start);
+    target.Reset(start);
+  } else {
+    std::string_view dirPart, last;
+    SplitLast(name.relative, &dirPart, &last);
+    FcbRef parent(fcbs);
+    s = WalkDirectories(volume, r.ctx, start, dirPart, parent.out());
+    if (!NtSuccess(s)) return s;
+    s = LookupChild(volume, r.ctx, parent.get(), last, target.out());
+    if (!NtSuccess(s)) return s;
+  }
+  CreateAction action = CreateAction::Opened;
+  s = CheckExisting(r, target.get(), &action);
+  if (!NtSuccess(s)) return s;
+  {
+    std::lock_guard lock(target->mutex);
+    if (target->deletePending) return NtStatus::DeletePending;
+  }
+  return StatOf(volume, r.ctx, target.get(), stat);
+}
+
 }  // namespace
+
+NtStatus DispatchQueryOpen(DeviceObject* device, Irp* irp) {
+  VolumeContext* volume = VolumeOf(device);
+  if (volume == nullptr) return IoCompleteWith(irp, NtStatus::InvalidDeviceRequest);
+  NtStatus s = QueryOpenFile(*volume, irp, IoGetCurrentIrpStackLocation(irp));
+  return IoCompleteWith(irp, s, NtSuccess(s) ? sizeof(FileStat) : 0);
+}
 
 NtStatus DispatchCreate(DeviceObject* device, Irp* irp) {
   VolumeContext* volume = VolumeOf(device);

@@ -17,6 +17,7 @@
 namespace irpfs::fsclass {
 
 NtStatus DispatchCreate(DeviceObject* device, Irp* irp);
+NtStatus DispatchQueryOpen(DeviceObject* device, Irp* irp);
 NtStatus DispatchCleanup(DeviceObject* device, Irp* irp);
 NtStatus DispatchClose(DeviceObject* device, Irp* irp);
 NtStatus DispatchRead(DeviceObject* device, Irp* irp);

@@ -10,6 +10,7 @@ NtStatus FsClassDriverEntry(DriverObject* driver, std::string_view) {
     driver->majorFunction[static_cast<size_t>(major)] = routine;
   };
   set(IrpMajor::Create, DispatchCreate);
+  set(IrpMajor::QueryOpen, DispatchQueryOpen);
   set(IrpMajor::Cleanup, DispatchCleanup);
   set(IrpMajor::Close, DispatchClose);
   set(IrpMajor::Read, DispatchRead);

@@ -287,6 +287,8 @@ class DispatcherImpl final : public FuseDispatcher {
 
   NodeTable nodes_;
   ListingHistory listings_;  // which directory opens ask for the kernel's listing cache
+  // Set once the stack answered a QUERY_OPEN with "invalid device request": LOOKUP opens.
+  std::atomic<bool> queryOpenRefused_{false};
   HandleTable handles_;
   BackingFiles backing_;
 

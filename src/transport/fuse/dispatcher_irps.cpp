@@ -47,6 +47,25 @@ IoStackLocation* PrepareCreate(Operation& op, DeviceObject* volume, FileObject* 
   return location;
 }
 
+void PrepareQueryOpen(Operation& op, DeviceObject* volume, FileObject* related,
+                      std::string_view name, uint32_t access, FileStat* stat) {
+  FileObject* fileObject = IoCreateFileObject(volume);
+  fileObject->fileName.assign(name);
+  ObReferenceObject(related);  // dropped with the FileObject
+  fileObject->relatedFileObject = related;
+  fileObject->opener = op.requestor;
+  op.fo2 = fileObject;
+  IoStackLocation* location = PrepareIrp(op, fileObject, IrpMajor::QueryOpen);
+  CreateParameters& create = location->parameters.create;
+  create = CreateParameters{};
+  create.desiredAccess = access;
+  create.shareAccess = share::kAll;
+  create.disposition = CreateDisposition::Open;
+  create.options = create_option::kOpenReparsePoint;
+  op.irp.bufferMethod = BufferMethod::Buffered;
+  op.irp.systemBuffer = stat;
+}
+
 void PrepareQueryInformation(Operation& op, FileObject* fileObject, FileInformationClass cls,
                              void* buffer, uint32_t length) {
   IoStackLocation* location = PrepareIrp(op, fileObject, IrpMajor::QueryInformation);

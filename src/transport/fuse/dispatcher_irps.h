@@ -32,6 +32,12 @@ inline constexpr NtStatus kStaleHandle = NtStatus::InvalidHandle;
 IoStackLocation* PrepareIrp(Operation& op, FileObject* fileObject, IrpMajor major,
                             uint8_t minor = 0);
 
+// An IRP_MJ_QUERY_OPEN of `name` relative to `related`: the FileStat an open would find
+// goes to *stat. The FileObject carrying the name is never opened; it is held in op.fo2
+// and freed with the operation (no CLEANUP or CLOSE).
+void PrepareQueryOpen(Operation& op, DeviceObject* volume, FileObject* related,
+                      std::string_view name, uint32_t access, FileStat* stat);
+
 // An IRP_MJ_CREATE of a new FileObject on `volume`: `name` relative to `related` (an
 // empty name reopens the related file), or an absolute volume path when related is null.
 // The FileObject lands in op.created when the IRP succeeds.

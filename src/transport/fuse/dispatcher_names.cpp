@@ -50,7 +50,13 @@ uint64_t DecodeDev(uint32_t rdev) {
 
 }  // namespace
 
-// ---- LOOKUP: open the name as a node, stat it, count the lookup.
+// ---- LOOKUP: a QUERY_OPEN of the name; a node the table already has is answered from
+// it (no open, no CLEANUP or CLOSE), a new one is opened as a node FileObject, stat'ed
+// and kept.
+
+namespace {
+constexpr int kLookupQueried = 100;  // step: the QUERY_OPEN has come back
+}  // namespace
 
 void DispatcherImpl::Lookup(const RequestContext& ctx, std::string_view name, Reply reply) {
   Operation* op = Begin(OpKind::kLookup, ctx, std::move(reply));
@@ -60,10 +66,35 @@ void DispatcherImpl::Lookup(const RequestContext& ctx, std::string_view name, Re
 }
 
 Next DispatcherImpl::StepLookup(Operation& op) {
-  if (op.step != 0) return StepEntryOfCreated(op);
+  if (op.step == 0) {
+    op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
+    if (op.fo == nullptr) return Fail(op, kStaleNode);
+    if (!queryOpenRefused_.load(std::memory_order_relaxed)) {
+      op.step = kLookupQueried;
+      detail::PrepareQueryOpen(op, volume_, op.fo, op.name, nodeAccess_, &op.stat);
+      return Next::kSend;
+    }
+  } else if (op.step == kLookupQueried) {
+    NtStatus status = op.irp.ioStatus.status;
+    if (NtSuccess(status)) {
+      NodeEntry entry;
+      if (nodes_.AddLookupByFileId(op.stat.fileId, &entry)) {
+        ReleaseHeld(op);
+        op.reply.Entry(EntryOut(entry, op.stat));
+        return Next::kDone;
+      }
+      // A node the table does not have: open it below, so the table can keep it.
+    } else if (status == NtStatus::InvalidDeviceRequest || status == NtStatus::NotImplemented) {
+      // Something in the stack does not take QUERY_OPEN (a driver's default dispatch):
+      // open for every lookup from now on.
+      queryOpenRefused_.store(true, std::memory_order_relaxed);
+    } else {
+      return Fail(op, status);
+    }
+  } else {
+    return StepEntryOfCreated(op);
+  }
   op.step = 1;
-  op.fo = nodes_.Reference(NodeId{op.ctx.nodeid});
-  if (op.fo == nullptr) return Fail(op, kStaleNode);
   detail::PrepareCreate(op, volume_, op.fo, op.name, nodeAccess_, CreateDisposition::Open,
                         create_option::kOpenReparsePoint);
   return Next::kSend;

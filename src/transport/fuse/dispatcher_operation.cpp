@@ -3,7 +3,6 @@
 // held. The per-opcode steps live in the other dispatcher_*.cpp files.
 #include <cassert>
 #include <chrono>
-#include <cstring>
 
 #include "core/io_manager.h"
 #include "transport/fuse/dispatcher_impl.h"
@@ -94,12 +93,11 @@ void DispatcherImpl::KeepNames(Operation* op, std::string_view name, std::string
     op->name2 = name2;
     return;
   }
+  // name.copy, not memcpy: an empty view may have no data pointer at all.
   char* first = op->nameCopies.data();
-  std::memcpy(first, name.data(), name.size());
-  first[name.size()] = '\0';
+  first[name.copy(first, name.size())] = '\0';
   char* second = first + name.size() + 1;
-  std::memcpy(second, name2.data(), name2.size());
-  second[name2.size()] = '\0';
+  second[name2.copy(second, name2.size())] = '\0';
   op->name = {first, name.size()};
   op->name2 = {second, name2.size()};
 }

@@ -91,7 +91,8 @@ TEST(RenderTest, DrvObj) {
             "[18] IRP_MJ_DEVICE_CHANGE              IopInvalidDeviceRequest\n"
             "[19] IRP_MJ_QUERY_QUOTA                IopInvalidDeviceRequest\n"
             "[1a] IRP_MJ_SET_QUOTA                  IopInvalidDeviceRequest\n"
-            "[1b] IRP_MJ_PNP                        IopInvalidDeviceRequest\n");
+            "[1b] IRP_MJ_PNP                        IopInvalidDeviceRequest\n"
+            "[1c] IRP_MJ_QUERY_OPEN                 IopInvalidDeviceRequest\n");
 }
 
 TEST(RenderTest, DrvObjWithoutDevices) {

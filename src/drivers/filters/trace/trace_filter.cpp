@@ -53,6 +53,7 @@ void FillParameters(Irp* irp, const IoStackLocation& location, TraceRecord* reco
   p.stackFlags = location.flags;
   switch (location.majorFunction) {
     case IrpMajor::Create:
+    case IrpMajor::QueryOpen:
       p.desiredAccess = in.create.desiredAccess;
       p.shareAccess = in.create.shareAccess;
       p.disposition = static_cast<uint32_t>(in.create.disposition);

@@ -68,7 +68,8 @@ void InfoClass(FieldWriter& out, uint32_t infoClass, std::string_view name) {
 void DownParameters(const TraceRecord& r, FieldWriter& out) {
   const TraceParameters& p = r.parameters;
   switch (r.major) {
-    case IrpMajor::Create: {
+    case IrpMajor::Create:
+    case IrpMajor::QueryOpen: {
       out.Hex("access", p.desiredAccess);
       out.Hex("share", p.shareAccess);
       std::string_view disposition = CreateDispositionName(p.disposition);
