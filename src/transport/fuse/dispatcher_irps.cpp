@@ -24,9 +24,14 @@ IoStackLocation* PrepareIrp(Operation& op, FileObject* fileObject, IrpMajor majo
   return location;
 }
 
-IoStackLocation* PrepareCreate(Operation& op, DeviceObject* volume, FileObject* related,
-                               std::string_view name, uint32_t access,
-                               CreateDisposition disposition, uint32_t options) {
+namespace {
+
+// A FileObject named `name` relative to `related` and the IRP of `major` on it, with
+// IRP_MJ_CREATE's parameters (QUERY_OPEN takes the same). The caller keeps the object.
+IoStackLocation* PrepareNamedIrp(Operation& op, DeviceObject* volume, FileObject* related,
+                                 std::string_view name, IrpMajor major, uint32_t access,
+                                 CreateDisposition disposition, uint32_t options,
+                                 FileObject** made) {
   FileObject* fileObject = IoCreateFileObject(volume);
   fileObject->fileName.assign(name);
   if (related != nullptr) {
@@ -35,8 +40,8 @@ IoStackLocation* PrepareCreate(Operation& op, DeviceObject* volume, FileObject* 
     fileObject->relatedFileObject = related;
   }
   fileObject->opener = op.requestor;
-  op.creating = fileObject;
-  IoStackLocation* location = PrepareIrp(op, fileObject, IrpMajor::Create);
+  *made = fileObject;
+  IoStackLocation* location = PrepareIrp(op, fileObject, major);
   CreateParameters& create = location->parameters.create;
   create = CreateParameters{};
   create.desiredAccess = access;
@@ -47,21 +52,19 @@ IoStackLocation* PrepareCreate(Operation& op, DeviceObject* volume, FileObject* 
   return location;
 }
 
+}  // namespace
+
+IoStackLocation* PrepareCreate(Operation& op, DeviceObject* volume, FileObject* related,
+                               std::string_view name, uint32_t access,
+                               CreateDisposition disposition, uint32_t options) {
+  return PrepareNamedIrp(op, volume, related, name, IrpMajor::Create, access, disposition, options,
+                         &op.creating);
+}
+
 void PrepareQueryOpen(Operation& op, DeviceObject* volume, FileObject* related,
                       std::string_view name, uint32_t access, FileStat* stat) {
-  FileObject* fileObject = IoCreateFileObject(volume);
-  fileObject->fileName.assign(name);
-  ObReferenceObject(related);  // dropped with the FileObject
-  fileObject->relatedFileObject = related;
-  fileObject->opener = op.requestor;
-  op.fo2 = fileObject;
-  IoStackLocation* location = PrepareIrp(op, fileObject, IrpMajor::QueryOpen);
-  CreateParameters& create = location->parameters.create;
-  create = CreateParameters{};
-  create.desiredAccess = access;
-  create.shareAccess = share::kAll;
-  create.disposition = CreateDisposition::Open;
-  create.options = create_option::kOpenReparsePoint;
+  PrepareNamedIrp(op, volume, related, name, IrpMajor::QueryOpen, access, CreateDisposition::Open,
+                  create_option::kOpenReparsePoint, &op.fo2);
   op.irp.bufferMethod = BufferMethod::Buffered;
   op.irp.systemBuffer = stat;
 }

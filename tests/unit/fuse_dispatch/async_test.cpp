@@ -44,12 +44,8 @@ class AsyncTest : public DispatchTest {
   void SetUp() override {
     DispatchTest::SetUp();
     // The dispatcher finds the top of the stack per IRP, so the filter may come now.
-    ASSERT_EQ(IoCreateDriver("parking", &ParkingEntry, "", &filterDriver_), NtStatus::Success);
-    ASSERT_EQ(IoCreateDevice(filterDriver_, DeviceType::Filter, "parking0", 0, &filter_),
-              NtStatus::Success);
-    ext_ = &filter_->CreateExtension<ParkingExtension>();
-    ext_->lower = IoAttachDeviceToDeviceStack(filter_, volume_);
-    ASSERT_NE(ext_->lower, nullptr);
+    ext_ = AttachFilter<ParkingExtension>("parking", &ParkingEntry);
+    ASSERT_NE(ext_, nullptr);
     MustCreate(kRootId, "f", &file_, &fh_);
     ASSERT_EQ(Write(file_, fh_, 0, "parked data").error, 0);
   }
@@ -57,10 +53,7 @@ class AsyncTest : public DispatchTest {
     ext_->park = false;
     ReleaseParked();
     EXPECT_EQ(Release(file_, fh_).error, 0);
-    dispatcher_.reset();
-    IoDetachDevice(volume_);
-    IoDeleteDevice(filter_);
-    IoUnloadDriver(filterDriver_);
+    DetachFilter();
     DispatchTest::TearDown();
   }
   // Lets every parked READ go on down, on this thread.
@@ -82,8 +75,6 @@ class AsyncTest : public DispatchTest {
     return ctx;
   }
 
-  DriverObject* filterDriver_ = nullptr;
-  DeviceObject* filter_ = nullptr;
   ParkingExtension* ext_ = nullptr;
   uint64_t file_ = 0, fh_ = 0;
 };

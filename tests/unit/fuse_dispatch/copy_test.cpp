@@ -118,23 +118,14 @@ class InterruptedCopyTest : public CopyDispatchTest {
  protected:
   void SetUp() override {
     CopyDispatchTest::SetUp();
-    ASSERT_EQ(IoCreateDriver("interrupt", &InterruptEntry, "", &filterDriver_), NtStatus::Success);
-    ASSERT_EQ(IoCreateDevice(filterDriver_, DeviceType::Filter, "interrupt0", 0, &filter_),
-              NtStatus::Success);
-    ext_ = &filter_->CreateExtension<InterruptExtension>();
-    ext_->lower = IoAttachDeviceToDeviceStack(filter_, volume_);
-    ASSERT_NE(ext_->lower, nullptr);
+    ext_ = AttachFilter<InterruptExtension>("interrupt", &InterruptEntry);
+    ASSERT_NE(ext_, nullptr);
   }
   void TearDown() override {
-    dispatcher_.reset();
-    IoDetachDevice(volume_);
-    IoDeleteDevice(filter_);
-    IoUnloadDriver(filterDriver_);
+    DetachFilter();
     CopyDispatchTest::TearDown();
   }
 
-  DriverObject* filterDriver_ = nullptr;
-  DeviceObject* filter_ = nullptr;
   InterruptExtension* ext_ = nullptr;
 };
 

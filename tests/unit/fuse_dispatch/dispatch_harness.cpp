@@ -41,7 +41,18 @@ void DispatchTest::SetUp() {
   ASSERT_EQ(DispatcherImpl::Create(volume_, options_, &dispatcher_), NtStatus::Success);
 }
 
+void DispatchTest::DetachFilter() {
+  if (filter_ == nullptr) return;
+  dispatcher_.reset();  // no IRP may be in flight through the filter
+  IoDetachDevice(volume_);
+  IoDeleteDevice(filter_);
+  IoUnloadDriver(filterDriver_);
+  filter_ = nullptr;
+  filterDriver_ = nullptr;
+}
+
 void DispatchTest::TearDown() {
+  DetachFilter();  // a fixture that attached one and did not detach it
   dispatcher_.reset();
   if (volume_ != nullptr) fsclass::FsDeleteVolume(volume_);
   if (driver_ != nullptr) IoUnloadDriver(driver_);

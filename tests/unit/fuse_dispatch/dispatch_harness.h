@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/device.h"
+#include "core/io_manager.h"
 #include "transport/fuse/buffer_pool.h"
 #include "transport/fuse/dispatcher_impl.h"
 #include "transport/fuse/fuse_abi.h"
@@ -103,7 +104,27 @@ class DispatchTest : public ::testing::Test {
   // Lists a whole directory, `size` bytes per request, following the offsets.
   std::vector<Listed> ListAll(uint64_t nodeid, uint32_t size, bool plus);
 
+  // A filter device of a new driver `name` (DriverEntry `entry`) with a fresh Extension,
+  // attached above the volume; Extension::lower is the device below it. nullptr (and a
+  // test failure) when something fails. DetachFilter undoes it before TearDown.
+  template <class Extension>
+  Extension* AttachFilter(std::string_view name, DriverEntryRoutine entry) {
+    if (IoCreateDriver(name, entry, "", &filterDriver_) != NtStatus::Success ||
+        IoCreateDevice(filterDriver_, DeviceType::Filter, std::string(name) + "0", 0, &filter_) !=
+            NtStatus::Success) {
+      ADD_FAILURE() << "cannot make the " << name << " filter";
+      return nullptr;
+    }
+    auto* extension = &filter_->CreateExtension<Extension>();
+    extension->lower = IoAttachDeviceToDeviceStack(filter_, volume_);
+    if (extension->lower == nullptr) ADD_FAILURE() << "cannot attach the " << name << " filter";
+    return extension->lower != nullptr ? extension : nullptr;
+  }
+  void DetachFilter();
+
   DispatcherOptions options_;
+  DriverObject* filterDriver_ = nullptr;  // AttachFilter's
+  DeviceObject* filter_ = nullptr;
   bool readOnlyVolume_ = false;  // set before SetUp runs
   DriverObject* driver_ = nullptr;
   DeviceObject* volume_ = nullptr;

@@ -42,23 +42,14 @@ class QueryOpenTest : public DispatchTest {
  protected:
   void SetUp() override {
     DispatchTest::SetUp();
-    ASSERT_EQ(IoCreateDriver("counting", &CountingEntry, "", &filterDriver_), NtStatus::Success);
-    ASSERT_EQ(IoCreateDevice(filterDriver_, DeviceType::Filter, "counting0", 0, &filter_),
-              NtStatus::Success);
-    ext_ = &filter_->CreateExtension<CountingExtension>();
-    ext_->lower = IoAttachDeviceToDeviceStack(filter_, volume_);
-    ASSERT_NE(ext_->lower, nullptr);
+    ext_ = AttachFilter<CountingExtension>("counting", &CountingEntry);
+    ASSERT_NE(ext_, nullptr);
   }
   void TearDown() override {
-    dispatcher_.reset();
-    IoDetachDevice(volume_);
-    IoDeleteDevice(filter_);
-    IoUnloadDriver(filterDriver_);
+    DetachFilter();
     DispatchTest::TearDown();
   }
 
-  DriverObject* filterDriver_ = nullptr;
-  DeviceObject* filter_ = nullptr;
   CountingExtension* ext_ = nullptr;
 };
 
