@@ -1,9 +1,13 @@
 // Options and the source check the mount command uses.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <string>
 
 #include "core/io_manager.h"
 #include "drivers/mirror/mirror_driver.h"
@@ -85,6 +89,33 @@ TEST_F(MirrorSourceTest, VolumeCreationFailsForAMissingSource) {
             NtStatus::ObjectPathNotFound);
   EXPECT_EQ(MirrorCreateVolume(driver, "bogus=1", {}, &volume), NtStatus::InvalidParameter);
   ASSERT_EQ(MirrorCreateVolume(driver, "source=" + base_ + "/src", {}, &volume), NtStatus::Success);
+  fsclass::FsDeleteVolume(volume);
+  IoUnloadDriver(driver);
+}
+
+// The kernel's descriptor table grows by doubling, with an RCU grace period per growth
+// once threads share it; a mirror volume grows it at creation instead of in the request
+// that opens the 256th host descriptor. /proc reports the table's size as FDSize.
+TEST_F(MirrorSourceTest, VolumeCreationGrowsTheDescriptorTableUpFront) {
+  auto fdTableSize = [] {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("FDSize:", 0) == 0) return std::stoul(line.substr(7));
+    }
+    return 0ul;
+  };
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  DriverObject* driver = nullptr;
+  ASSERT_EQ(IoCreateDriver("mirror", MirrorDriverEntry, "", &driver), NtStatus::Success);
+  DeviceObject* volume = nullptr;
+  ASSERT_EQ(MirrorCreateVolume(driver, "source=" + base_ + "/src", {}, &volume), NtStatus::Success);
+  // The volume raised the soft limit to the hard one, and the table covers it (up to
+  // the 65536 descriptors the mirror reserves at most).
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  const unsigned long wanted = std::min<unsigned long>(limit.rlim_cur, 65536);
+  EXPECT_GE(fdTableSize(), wanted);
   fsclass::FsDeleteVolume(volume);
   IoUnloadDriver(driver);
 }
