@@ -92,6 +92,9 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
   if (key == "killpriv_v2") return flag(&channel.handleKillprivV2, true);
   if (key == "nokillpriv_v2") return flag(&channel.handleKillprivV2, false);
   if (key == "pin_workers") return flag(&channel.pinWorkers, true);
+  // Parking the workers after the first while it keeps up alone (standby_gate.h).
+  if (key == "standby_gate") return onOff(&channel.standbyGate);
+  if (key == "nostandby_gate") return flag(&channel.standbyGate, false);
   // spin=USEC: how long a /dev/fuse worker polls for the next request (spin_poller.h).
   if (key == "spin") {
     uint64_t parsed = 0;

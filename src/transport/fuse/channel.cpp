@@ -55,6 +55,14 @@ uint64_t WantedFlags(const ChannelOptions& o) {
   return want;
 }
 
+// The pid a request came from (0 if it is too short to say).
+uint32_t CallerPid(const RecvBuffer& buffer, ssize_t length) {
+  if (length < static_cast<ssize_t>(sizeof(fuse_in_header))) return 0;
+  fuse_in_header header;
+  std::memcpy(&header, buffer.data, sizeof header);
+  return header.pid;
+}
+
 // Reads one message, retrying what does not end the session. Returns bytes, 0 at the
 // end of the session, -errno on other errors.
 ssize_t ReadMessage(int fd, RecvBuffer* buffer) {
@@ -203,6 +211,9 @@ NtStatus FuseChannel::Start() {
   // FORGETs and INTERRUPTs, which are not worth a CPU.
   const bool mayPoll =
       rings_.empty() && clonedWorkers_ + 1 == fds.size() && transport_.MayPollWorkerFds();
+  if (mayPoll && poller_.enabled() && options_.standbyGate && fds.size() > 1) {
+    gate_ = std::make_unique<StandbyGate>(queueProbe_);
+  }
   for (unsigned i = 0; i < fds.size(); ++i) {
     workers_.emplace_back([this, fd = fds[i], i, mayPoll] { Worker(fd, i, mayPoll); });
   }
@@ -358,21 +369,52 @@ void FuseChannel::Worker(int fd, unsigned index, bool ownsFd) {
   const int blockingFlags = ownsFd && poller_.enabled() ? fcntl(fd, F_GETFL) : -1;
   // Without polling, the busy count (a cache line all workers share) is not touched.
   const bool polling = blockingFlags >= 0;
+  StandbyGate* gate = gate_.get();
+  const bool lead = index == 0;
   SpinPoller::Turn turn;
   RecvBuffer* buffer = pool_->AcquireRecv();
   while (buffer != nullptr) {
-    ssize_t n = polling ? poller_.Read(fd, blockingFlags, &turn, buffer) : -EAGAIN;
-    if (n == -EAGAIN) n = ReadMessage(fd, buffer);
+    if (gate != nullptr && !lead && !gate->IsOpen()) {
+      poller_.GiveUp(fd, blockingFlags, &turn);  // a parked worker must not hold the turn
+      gate->AwaitOpen();
+    }
+    ssize_t n = -EAGAIN;
+    bool waiting = false;
+    if (polling && (gate == nullptr || !lead || gate->LeadMayPoll())) {
+      n = poller_.Read(fd, blockingFlags, &turn, buffer, &waiting);
+    }
+    if (n == -EAGAIN) {
+      poller_.GiveUp(fd, blockingFlags, &turn);
+      if (gate != nullptr && !lead) gate->EnterRead();
+      n = ReadMessage(fd, buffer);
+      if (gate != nullptr && !lead) gate->LeaveRead();
+    }
     if (n == 0) break;
     if (n < 0) {
       FuseLog(LogLevel::kError, "reading /dev/fuse failed: errno %d; worker stops",
               static_cast<int>(-n));
       break;
     }
-    if (polling) poller_.BeginHandling();
+    if (polling) {
+      const int handling = poller_.BeginHandling();
+      if (gate != nullptr) {
+        gate->NoteHandling(handling);
+        if (lead) {
+          gate->LeadBegins(waiting, CallerPid(*buffer, n));
+        } else {
+          gate->NoteStandbyRequest();
+        }
+      }
+    }
     Handle(std::span<const std::byte>(buffer->data, static_cast<size_t>(n)),
            Route{fd, buffer, nullptr, nullptr});
-    if (polling) poller_.EndHandling();
+    if (polling) {
+      poller_.EndHandling();
+      if (gate != nullptr) {
+        if (lead) gate->LeadEnds();
+        gate->AfterRequest();
+      }
+    }
     if (buffer->pinned.load(std::memory_order_acquire)) {
       // A request kept this buffer (Reply::PinInput). If it has already let go (answered
       // inline, as most writes are), the buffer is this worker's alone again.
@@ -387,6 +429,8 @@ void FuseChannel::Worker(int fd, unsigned index, bool ownsFd) {
     }
   }
   poller_.GiveUp(fd, blockingFlags, &turn);
+  // Without the lead, the standbys serve (or meet the session's end) on their own.
+  if (gate != nullptr && lead) gate->Shutdown();
   if (buffer != nullptr) pool_->ReleaseRecv(buffer);
   // /dev/fuse ended: the session is over, so the rings end too (entries a dispatcher
   // still holds would otherwise keep their threads waiting).

@@ -38,6 +38,7 @@
 #include "transport/fuse/invalidator.h"
 #include "transport/fuse/request_table.h"
 #include "transport/fuse/spin_poller.h"
+#include "transport/fuse/standby_gate.h"
 #include "transport/fuse/transport.h"
 #include "transport/fuse/uring_queue.h"
 
@@ -73,6 +74,9 @@ struct ChannelOptions {
   // How long a /dev/fuse worker or a ring thread keeps polling for the next request after
   // answering one (spin_poller.h); 0 turns polling off. Never with one usable CPU.
   std::chrono::microseconds spinWindow = kDefaultSpinWindow;
+  // Park the workers after the first while it keeps up alone (standby_gate.h). Only
+  // where workers poll: without polling the kernel's wake-ups are the only ones.
+  bool standbyGate = true;
   // FUSE_PASSTHROUGH (on by default for the mirror). Needs CAP_SYS_ADMIN to register
   // backing files and is incompatible with the writeback cache; when it cannot be had,
   // INIT leaves it out and logs one line saying why.
@@ -98,6 +102,9 @@ class FuseChannel {
 
   // Negotiates INIT and starts the workers. On failure, error() says why.
   NtStatus Start();
+  // Before Start: where the standby gate reads the kernel's count of requests in flight
+  // (/sys/fs/fuse/connections/N/waiting; standby_gate.h).
+  void SetQueueProbe(std::string path) { queueProbe_ = std::move(path); }
   // Blocks until every worker has stopped.
   void Wait();
   // After the workers stopped: replies completed from now on are not written (the
@@ -124,6 +131,9 @@ class FuseChannel {
   // Requests a /dev/fuse worker or a ring thread took while polling, without being woken
   // (spin_poller.h).
   uint64_t PolledRequestCount() const;
+  // The standby gate (standby_gate.h); nullptr when the workers do not poll or there
+  // is only one.
+  const StandbyGate* standbyGate() const { return gate_.get(); }
   // Why useUring fell back to /dev/fuse workers (empty when it did not).
   const std::string& uringFallbackReason() const { return uringFallback_; }
 
@@ -163,6 +173,8 @@ class FuseChannel {
   std::unique_ptr<NotifyQueue> notify_;
   std::vector<std::thread> workers_;
   SpinPoller poller_;
+  std::unique_ptr<StandbyGate> gate_;
+  std::string queueProbe_;
   std::vector<std::unique_ptr<UringQueue>> rings_;
   std::string uringFallback_;
   std::atomic<int> devWorkersRunning_{0};

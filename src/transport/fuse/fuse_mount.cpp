@@ -30,6 +30,10 @@ NtStatus FuseMount::Mount(const FuseMountOptions& options, FuseDispatcher& dispa
   stopped_ = false;
   transport_ = std::make_unique<DevFuseTransport>(mounted.fd);
   channel_ = std::make_unique<FuseChannel>(*transport_, dispatcher, options.channel);
+  // The standby gate watches the kernel's count of requests in flight (fusectl).
+  if (long id = FuseConnectionId(options.mount.mountpoint); id >= 0) {
+    channel_->SetQueueProbe("/sys/fs/fuse/connections/" + std::to_string(id) + "/waiting");
+  }
   NtStatus status = channel_->Start();
   if (!NtSuccess(status)) {
     *error = channel_->error();

@@ -8,7 +8,9 @@
 
 namespace irpfs::fuse {
 
-ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buffer) {
+ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buffer,
+                         bool* foundWaiting) {
+  if (foundWaiting != nullptr) *foundWaiting = false;
   if (!enabled()) return -EAGAIN;
   if (!turn->held) {
     // Busy CPUs first: then the switch to O_NONBLOCK and back would be all the poll did.
@@ -30,12 +32,15 @@ ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buff
     GiveUp(fd, blockingFlags, turn);
     return -EAGAIN;
   }
+  bool firstLook = true;
   do {
     ssize_t n = read(fd, buffer->data, buffer->size);
     if (n > 0) {
       hits_.fetch_add(1, std::memory_order_relaxed);
+      if (foundWaiting != nullptr) *foundWaiting = firstLook;
       return n;
     }
+    firstLook = false;
     if (n == 0) return 0;
     if (errno == ENODEV || errno == ECONNABORTED) return 0;  // unmounted or aborted
     // ENOENT: the request was interrupted and withdrawn while we read it.

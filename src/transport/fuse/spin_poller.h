@@ -69,12 +69,16 @@ class SpinPoller {
   // the window, when another worker is handling a request (the CPUs are busy, and the
   // kernel's wake-ups are under way anyway) or when another worker holds the turn.
   // Returns the message's length, 0 when the session ended, or another -errno.
-  ssize_t Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buffer);
+  // *foundWaiting (if given) tells whether the message was already queued at the first
+  // look, i.e. came in while this worker was busy with the one before (standby_gate.h).
+  ssize_t Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buffer,
+               bool* foundWaiting = nullptr);
   // Call after reading the session's end or an error with the turn held.
   void GiveUp(int fd, int blockingFlags, Turn* turn);
 
   // Brackets a worker's handling of one request (the busy test of Read).
-  void BeginHandling() { handling_.fetch_add(1, std::memory_order_relaxed); }
+  // Returns how many requests are being handled now, this one included.
+  int BeginHandling() { return handling_.fetch_add(1, std::memory_order_relaxed) + 1; }
   void EndHandling() { handling_.fetch_sub(1, std::memory_order_relaxed); }
 
   // Requests taken while polling, i.e. without a wake-up (for tests and `irpfs stats`).

@@ -30,6 +30,8 @@ class MemfsMount {
   FuseMount& mount() { return mount_; }
   FuseChannel& channel() { return *mount_.channel(); }
   DispatcherImpl& dispatcher() { return *dispatcher_; }
+  // The memfs volume device (filters attach on top of it).
+  DeviceObject* volume() const { return volume_; }
 
  private:
   DriverObject* driver_ = nullptr;
