@@ -30,8 +30,8 @@ bool ParseMountCommand(int argc, char** argv, MountPlan* plan, std::string* erro
 
 // Applies one -o entry. Generic options (allow_other, default_permissions, ro, rw,
 // attr_timeout=, entry_timeout=, fsname=, subtype=, max_read=, writeback_cache,
-// no_readdirplus, keep_cache, [no]passthrough, pin_workers, sync_read, uring, threads=) go to
-// the mount; the rest must be the driver's.
+// no_readdirplus, keep_cache, [no]passthrough, pin_workers, [no]standby_gate, spin=,
+// sync_read, uring, threads=) go to the mount; the rest must be the driver's.
 bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* error);
 
 }  // namespace irpfs::tools

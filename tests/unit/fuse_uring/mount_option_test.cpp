@@ -44,5 +44,18 @@ TEST(SpinMountOption, WantsMicrosecondsUpToOneSecond) {
   }
 }
 
+TEST(StandbyGateMountOption, IsOnUnlessTurnedOff) {
+  MountPlan plan;
+  std::string error;
+  EXPECT_TRUE(plan.fuse.channel.standbyGate);
+  ASSERT_TRUE(ApplyMountOption("nostandby_gate", &plan, &error)) << error;
+  EXPECT_FALSE(plan.fuse.channel.standbyGate);
+  ASSERT_TRUE(ApplyMountOption("standby_gate=on", &plan, &error)) << error;
+  EXPECT_TRUE(plan.fuse.channel.standbyGate);
+  ASSERT_TRUE(ApplyMountOption("standby_gate=off", &plan, &error)) << error;
+  EXPECT_FALSE(plan.fuse.channel.standbyGate);
+  EXPECT_FALSE(ApplyMountOption("standby_gate=maybe", &plan, &error));
+}
+
 }  // namespace
 }  // namespace irpfs::tools
