@@ -398,9 +398,10 @@ void FuseChannel::Worker(int fd, unsigned index, bool ownsFd) {
     if (polling) {
       const int handling = poller_.BeginHandling();
       if (gate != nullptr) {
-        gate->NoteHandling(handling);
+        const uint32_t caller = CallerPid(*buffer, n);
+        gate->NoteHandling(handling, caller);
         if (lead) {
-          gate->LeadBegins(waiting, CallerPid(*buffer, n));
+          gate->LeadBegins(waiting, caller);
         } else {
           gate->NoteStandbyRequest();
         }

@@ -101,21 +101,12 @@ void StandbyGate::LeadBegins(bool waiting, uint32_t callerPid) {
   }
   const uint32_t previousCaller = lastCaller_;
   lastCaller_ = callerPid;
-  if (open_.load(std::memory_order_relaxed) || !waiting) {
-    backlogRun_ = 0;
-    return;
-  }
-  // Found at the first look is no proof by itself: the lead answers before it cleans
-  // up, so a serial caller's next request is often queued by then. Another caller's
-  // request is (pid 0: the kernel's own, FORGET and the like, no evidence either way).
-  if (callerPid == 0 || previousCaller == 0) return;
-  if (callerPid == previousCaller) {
-    backlogRun_ = 0;
-    return;
-  }
-  if (++backlogRun_ >= kBacklogRun) {
-    backlogRun_ = 0;
-    Open(Reason::kBacklog);
+  // Found at the first look is no proof of a queue by itself: the lead answers before
+  // it cleans up, so a serial caller's next request is often there by then. Another
+  // caller's request is (pid 0 is the kernel's own: FORGET and the like).
+  if (waiting && callerPid != 0 && previousCaller != 0 && callerPid != previousCaller &&
+      !open_.load(std::memory_order_relaxed)) {
+    Open(Reason::kCallers);
   }
 }
 
@@ -123,10 +114,14 @@ void StandbyGate::LeadEnds() {
   leadBusy_.store(false, std::memory_order_release);
 }
 
-void StandbyGate::NoteHandling(int handling) {
+void StandbyGate::NoteHandling(int handling, uint32_t callerPid) {
   if (!open_.load(std::memory_order_relaxed)) return;
   periodRequests_.fetch_add(1, std::memory_order_relaxed);
   if (handling > 1) periodOverlaps_.fetch_add(1, std::memory_order_relaxed);
+  if (callerPid == 0) return;
+  uint32_t first = periodCaller_.load(std::memory_order_relaxed);
+  if (first == 0 && periodCaller_.compare_exchange_strong(first, callerPid)) return;
+  if (first != callerPid) periodCallers_.store(true, std::memory_order_relaxed);
 }
 
 void StandbyGate::AfterRequest() {
@@ -138,9 +133,12 @@ void StandbyGate::AfterRequest() {
   if (!periodStart_.compare_exchange_strong(start, now, std::memory_order_acq_rel)) return;
   const uint64_t requests = periodRequests_.exchange(0, std::memory_order_relaxed);
   const uint64_t overlaps = periodOverlaps_.exchange(0, std::memory_order_relaxed);
+  periodCaller_.store(0, std::memory_order_relaxed);
+  const bool callers = periodCallers_.exchange(false, std::memory_order_relaxed);
   // Requests that overlap now and then (an asynchronous RELEASE next to the caller's
-  // next request) do not need the standbys; a queue that stays deep does.
-  if (overlaps * kOverlapShare >= requests && requests != 0) return;
+  // next request) do not need the standbys; a queue that stays deep, or callers that
+  // keep coming at once (make -j), do.
+  if (callers || (overlaps * kOverlapShare >= requests && requests != 0)) return;
   if (shutdown_.load(std::memory_order_acquire)) return;
   open_.store(false, std::memory_order_seq_cst);
   closings_.fetch_add(1, std::memory_order_relaxed);
@@ -151,6 +149,8 @@ void StandbyGate::Open(Reason reason) {
   // The calm check starts afresh (before open_ is set, so no check sees an old start).
   periodRequests_.store(0, std::memory_order_relaxed);
   periodOverlaps_.store(0, std::memory_order_relaxed);
+  periodCaller_.store(0, std::memory_order_relaxed);
+  periodCallers_.store(false, std::memory_order_relaxed);
   periodStart_.store(NowNs(), std::memory_order_relaxed);
   const bool wasOpen = open_.exchange(true, std::memory_order_seq_cst);
   if (wasOpen && reason != Reason::kShutdown) return;

@@ -12,17 +12,16 @@
 // CPUs), and because a request can hold its worker for long (a host call on a slow
 // disk, a request that waits for another one). So:
 // - The gate opens, and every standby goes back to reading, when the lead finds
-//   another caller's request already waiting each time it finishes one (kBacklogRun
-//   in a row: callers are queueing behind each other); when the kernel holds
+//   another caller's request already waiting as it finishes one (callers queue behind
+//   each other: a parallel build, a threaded server); when the kernel holds
 //   kDeepQueue requests or more at two looks of the watchdog in a row (one caller with
 //   many in flight: asynchronous direct I/O, readahead; fusectl's `waiting`); or when
 //   the lead has been on one request for kStallLimit.
-// - It closes after a kCalmPeriod in which fewer than one request in kOverlapShare
-//   overlapped another (an asynchronous RELEASE next to the caller's next request is
-//   no reason to keep eight readers). A
-//   standby parks when it finishes a request with the gate closed; one still asleep in
-//   read(2) gets a request soon, because the lead stops polling while any standby is
-//   in read(2) (the kernel wakes the longest sleeper first).
+// - It closes after a kCalmPeriod in which requests came from one caller only and fewer
+//   than one in kOverlapShare overlapped another (an asynchronous RELEASE next to the
+//   caller's next request is no reason to keep eight readers). A standby parks when it finishes a
+//   request with the gate closed; one still asleep in read(2) gets a request soon, because the lead
+//   stops polling while any standby is in read(2) (the kernel wakes the longest sleeper first).
 // - The stall check needs no thread of its own: one parked standby, the watchdog,
 //   looks every kStallLimit while the mount is busy and sleeps without a timeout once
 //   a whole period went by without a request; the lead wakes it with the next one.
@@ -37,7 +36,6 @@ namespace irpfs::fuse {
 
 class StandbyGate {
  public:
-  static constexpr unsigned kBacklogRun = 8;
   // How long the lead may hold one request before the standbys are let in (the stall
   // is seen between one and two of these). Each is a wake-up of the watchdog while the
   // mount is busy: at 1 ms they cost a serial caller a quarter of its stat rate here.
@@ -46,7 +44,7 @@ class StandbyGate {
   static constexpr uint64_t kOverlapShare = 4;
 
   // What opened the gate (for counters and tests).
-  enum class Reason : uint8_t { kBacklog, kDeepQueue, kStall, kShutdown };
+  enum class Reason : uint8_t { kCallers, kDeepQueue, kStall, kShutdown };
   static constexpr unsigned kDeepQueue = 3;
 
   // `queueProbe`: the connection's count of requests in flight,
@@ -78,8 +76,9 @@ class StandbyGate {
   void LeadEnds();
 
   // --- any worker ---
-  // `handling`: how many requests are being handled now, this one included.
-  void NoteHandling(int handling);
+  // A request from `callerPid` begins; `handling`: how many are being handled now, this
+  // one included.
+  void NoteHandling(int handling, uint32_t callerPid);
   // After a request: closes an open gate after a calm period.
   void AfterRequest();
 
@@ -111,9 +110,10 @@ class StandbyGate {
   std::atomic<int64_t> periodStart_{0};
   std::atomic<uint64_t> periodRequests_{0};
   std::atomic<uint64_t> periodOverlaps_{0};
+  std::atomic<uint32_t> periodCaller_{0};   // the period's first caller
+  std::atomic<bool> periodCallers_{false};  // ... and whether another one came
 
   // The lead's side, written by the lead only.
-  unsigned backlogRun_ = 0;
   uint32_t lastCaller_ = 0;  // pid of the lead's last request
   std::atomic<bool> leadBusy_{false};
   std::atomic<uint64_t> leadRequests_{0};

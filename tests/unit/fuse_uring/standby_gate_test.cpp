@@ -122,8 +122,8 @@ class StandbyGateTest : public ::testing::Test {
 
   static std::string Describe(const StandbyGate& gate) {
     return "open " + std::to_string(gate.IsOpen()) + ", parked " +
-           std::to_string(gate.ParkedCount()) + ", opened for backlog " +
-           std::to_string(gate.Openings(StandbyGate::Reason::kBacklog)) + ", for a deep queue " +
+           std::to_string(gate.ParkedCount()) + ", opened for callers " +
+           std::to_string(gate.Openings(StandbyGate::Reason::kCallers)) + ", for a deep queue " +
            std::to_string(gate.Openings(StandbyGate::Reason::kDeepQueue)) + ", for a stall " +
            std::to_string(gate.Openings(StandbyGate::Reason::kStall)) + ", closed " +
            std::to_string(gate.Closings()) + ", standby requests " +
@@ -169,7 +169,7 @@ TEST_F(StandbyGateTest, ManyCallersAtOnceOpenTheGate) {
     }
     for (auto& caller : callers) caller.join();
   }
-  EXPECT_GT(gate->Openings(StandbyGate::Reason::kBacklog), 0u);
+  EXPECT_GT(gate->Openings(StandbyGate::Reason::kCallers), 0u);
   EXPECT_GT(gate->StandbyRequests(), before);
 }
 
