@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace irpfs::fuse {
@@ -12,6 +13,11 @@ ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buff
                          bool* foundWaiting) {
   if (foundWaiting != nullptr) *foundWaiting = false;
   if (!enabled()) return -EAGAIN;
+  if (uint32_t skip = skip_.load(std::memory_order_relaxed); skip != 0) {
+    skip_.store(skip - 1, std::memory_order_relaxed);
+    GiveUp(fd, blockingFlags, turn);
+    return -EAGAIN;
+  }
   if (!turn->held) {
     // Busy CPUs first: then the switch to O_NONBLOCK and back would be all the poll did.
     if (handling_.load(std::memory_order_relaxed) != 0 ||
@@ -37,6 +43,7 @@ ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buff
     ssize_t n = read(fd, buffer->data, buffer->size);
     if (n > 0) {
       hits_.fetch_add(1, std::memory_order_relaxed);
+      missStreak_.store(0, std::memory_order_relaxed);
       if (foundWaiting != nullptr) *foundWaiting = firstLook;
       return n;
     }
@@ -49,6 +56,14 @@ ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buff
     sched_yield();
   } while (handling_.load(std::memory_order_relaxed) == 0 &&
            std::chrono::steady_clock::now() < until);
+  if (handling_.load(std::memory_order_relaxed) == 0) {
+    // The whole window went by: requests come further apart than it. Skip the next
+    // polls, twice as many after each such miss.
+    const uint32_t streak =
+        std::min(missStreak_.load(std::memory_order_relaxed) + 1, kMostSkipsLog2);
+    missStreak_.store(streak, std::memory_order_relaxed);
+    skip_.store(1u << streak, std::memory_order_relaxed);
+  }
   GiveUp(fd, blockingFlags, turn);
   return -EAGAIN;
 }

@@ -132,5 +132,40 @@ TEST(SpinPollerTurnTest, IsGivenUpWhileAnotherWorkerHandlesARequest) {
   close(pipeFds[1]);
 }
 
+// After a window that passed without a request, the next polls are skipped (2, then 4,
+// ... after each such miss in a row), and a poll that finds one ends the back-off: a
+// caller whose requests come further apart than the window is not polled for.
+TEST(SpinPollerBackoffTest, SkipsPollsAfterAWindowWithoutARequest) {
+  int pipeFds[2];
+  ASSERT_EQ(pipe(pipeFds), 0);
+  const int blocking = fcntl(pipeFds[0], F_GETFL);
+  std::byte storage[16];
+  RecvBuffer buffer;
+  buffer.data = storage;
+  buffer.size = sizeof storage;
+  SpinPoller poller(std::chrono::microseconds(200));
+  SpinPoller::Turn turn;
+  auto read = [&] { return poller.Read(pipeFds[0], blocking, &turn, &buffer); };
+
+  EXPECT_EQ(read(), -EAGAIN);  // a whole window, nothing: skip the next two
+  ASSERT_EQ(write(pipeFds[1], "a", 1), 1);
+  EXPECT_EQ(read(), -EAGAIN) << "skipped although a request waits";
+  EXPECT_EQ(read(), -EAGAIN);
+  EXPECT_EQ(fcntl(pipeFds[0], F_GETFL), blocking) << "a skipped poll leaves reads blocking";
+  EXPECT_EQ(read(), 1) << "polling again";
+
+  EXPECT_EQ(read(), -EAGAIN);  // a miss after a hit: two skips again, not four
+  EXPECT_EQ(read(), -EAGAIN);
+  EXPECT_EQ(read(), -EAGAIN);
+  EXPECT_EQ(read(), -EAGAIN);  // polled: the second miss in a row, four skips
+  ASSERT_EQ(write(pipeFds[1], "b", 1), 1);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(read(), -EAGAIN) << "skip " << i;
+  EXPECT_EQ(read(), 1);
+  EXPECT_EQ(static_cast<char>(storage[0]), 'b');
+  poller.GiveUp(pipeFds[0], blocking, &turn);
+  close(pipeFds[0]);
+  close(pipeFds[1]);
+}
+
 }  // namespace
 }  // namespace irpfs::fuse::testing
