@@ -79,9 +79,12 @@ class StandbyGateTest : public ::testing::Test {
     fs_.Unmount();
   }
 
-  void MountUncached(bool gate = true) {
+  // withHoldingFilter: the filter goes on the volume before the mount, while no IRP
+  // can be on its way through the stack.
+  void MountUncached(bool gate = true, bool withHoldingFilter = false) {
     std::string error;
     ASSERT_TRUE(fs_.CreateUncached(&error)) << error;
+    if (withHoldingFilter) AttachHoldingFilter();
     FuseMountOptions options;
     options.channel.threads = 4;
     options.channel.standbyGate = gate;
@@ -225,8 +228,8 @@ TEST_F(StandbyGateTest, OneCallerWithManyRequestsInFlightOpensTheGate) {
 // The lead is held in a driver; with every standby parked, only the stall check can get
 // the next request read. Without it the stat below would wait for the release forever.
 TEST_F(StandbyGateTest, AHeldLeadDoesNotHoldUpOtherRequests) {
-  MountUncached();
-  AttachHoldingFilter();
+  MountUncached(/*gate=*/true, /*withHoldingFilter=*/true);
+  ASSERT_NE(holding_, nullptr);
   const StandbyGate* gate = fs_.channel().standbyGate();
   ASSERT_NE(gate, nullptr);
   ASSERT_TRUE(SettleParked()) << Describe(*fs_.channel().standbyGate());
