@@ -97,74 +97,75 @@ TEST(PollWindowFor, IsZeroWithOneUsableCpu) {
   EXPECT_EQ(onOneCpu.count(), 0);
 }
 
-// The poll turn on a pipe (any descriptor behaves the same for it): a worker keeps the
-// turn while no other worker handles a request; once one does, the CPUs have work and
-// the turn holder goes back to blocking reads instead of polling (at queue depth 16 on
-// two CPUs, polling there took a tenth of the IOPS).
-TEST(SpinPollerTurnTest, IsGivenUpWhileAnotherWorkerHandlesARequest) {
-  int pipeFds[2];
-  ASSERT_EQ(pipe(pipeFds), 0);
-  const int blocking = fcntl(pipeFds[0], F_GETFL);
+// A pipe standing in for a worker's /dev/fuse descriptor (any descriptor behaves the
+// same for the poller), a small receive buffer, and a poller with `window`.
+struct PollRig {
+  explicit PollRig(std::chrono::microseconds window) : poller(window) {
+    if (pipe(fds) != 0) ADD_FAILURE() << "pipe: " << std::strerror(errno);
+    blocking = fcntl(fds[0], F_GETFL);
+    buffer.data = storage;
+    buffer.size = sizeof storage;
+  }
+  ~PollRig() {
+    poller.GiveUp(fds[0], blocking, &turn);
+    close(fds[0]);
+    close(fds[1]);
+  }
+  ssize_t Read() { return poller.Read(fds[0], blocking, &turn, &buffer); }
+  bool Send(char c) { return write(fds[1], &c, 1) == 1; }
+  int Flags() const { return fcntl(fds[0], F_GETFL); }
+
+  int fds[2] = {-1, -1};
+  int blocking = 0;
   std::byte storage[16];
   RecvBuffer buffer;
-  buffer.data = storage;
-  buffer.size = sizeof storage;
-  SpinPoller poller(std::chrono::milliseconds(5));
+  SpinPoller poller;
   SpinPoller::Turn turn;
-  ASSERT_EQ(write(pipeFds[1], "a", 1), 1);
-  EXPECT_EQ(poller.Read(pipeFds[0], blocking, &turn, &buffer), 1);
-  EXPECT_TRUE(turn.held);
-  EXPECT_EQ(fcntl(pipeFds[0], F_GETFL), blocking | O_NONBLOCK) << "polling";
+};
 
-  poller.BeginHandling();  // another worker
-  ASSERT_EQ(write(pipeFds[1], "b", 1), 1);
-  EXPECT_EQ(poller.Read(pipeFds[0], blocking, &turn, &buffer), -EAGAIN);
-  EXPECT_FALSE(turn.held);
-  EXPECT_EQ(fcntl(pipeFds[0], F_GETFL), blocking) << "back to blocking reads";
-  EXPECT_EQ(poller.Read(pipeFds[0], blocking, &turn, &buffer), -EAGAIN) << "no new turn";
-  poller.EndHandling();
+// The poll turn: a worker keeps it while no other worker handles a request; once one
+// does, the CPUs have work and the turn holder goes back to blocking reads instead of
+// polling (at queue depth 16 on two CPUs, polling there took a tenth of the IOPS).
+TEST(SpinPollerTurnTest, IsGivenUpWhileAnotherWorkerHandlesARequest) {
+  PollRig rig(std::chrono::milliseconds(5));
+  ASSERT_TRUE(rig.Send('a'));
+  EXPECT_EQ(rig.Read(), 1);
+  EXPECT_TRUE(rig.turn.held);
+  EXPECT_EQ(rig.Flags(), rig.blocking | O_NONBLOCK) << "polling";
 
-  EXPECT_EQ(poller.Read(pipeFds[0], blocking, &turn, &buffer), 1);  // "b", left for it
-  EXPECT_EQ(static_cast<char>(storage[0]), 'b');
-  EXPECT_EQ(poller.hits(), 2u);
-  poller.GiveUp(pipeFds[0], blocking, &turn);
-  close(pipeFds[0]);
-  close(pipeFds[1]);
+  rig.poller.BeginHandling();  // another worker
+  ASSERT_TRUE(rig.Send('b'));
+  EXPECT_EQ(rig.Read(), -EAGAIN);
+  EXPECT_FALSE(rig.turn.held);
+  EXPECT_EQ(rig.Flags(), rig.blocking) << "back to blocking reads";
+  EXPECT_EQ(rig.Read(), -EAGAIN) << "no new turn";
+  rig.poller.EndHandling();
+
+  EXPECT_EQ(rig.Read(), 1);  // "b", left for it
+  EXPECT_EQ(static_cast<char>(rig.storage[0]), 'b');
+  EXPECT_EQ(rig.poller.hits(), 2u);
 }
 
 // After a window that passed without a request, the next polls are skipped (2, then 4,
 // ... after each such miss in a row), and a poll that finds one ends the back-off: a
 // caller whose requests come further apart than the window is not polled for.
 TEST(SpinPollerBackoffTest, SkipsPollsAfterAWindowWithoutARequest) {
-  int pipeFds[2];
-  ASSERT_EQ(pipe(pipeFds), 0);
-  const int blocking = fcntl(pipeFds[0], F_GETFL);
-  std::byte storage[16];
-  RecvBuffer buffer;
-  buffer.data = storage;
-  buffer.size = sizeof storage;
-  SpinPoller poller(std::chrono::microseconds(200));
-  SpinPoller::Turn turn;
-  auto read = [&] { return poller.Read(pipeFds[0], blocking, &turn, &buffer); };
+  PollRig rig(std::chrono::microseconds(200));
+  EXPECT_EQ(rig.Read(), -EAGAIN);  // a whole window, nothing: skip the next two
+  ASSERT_TRUE(rig.Send('a'));
+  EXPECT_EQ(rig.Read(), -EAGAIN) << "skipped although a request waits";
+  EXPECT_EQ(rig.Read(), -EAGAIN);
+  EXPECT_EQ(rig.Flags(), rig.blocking) << "a skipped poll leaves reads blocking";
+  EXPECT_EQ(rig.Read(), 1) << "polling again";
 
-  EXPECT_EQ(read(), -EAGAIN);  // a whole window, nothing: skip the next two
-  ASSERT_EQ(write(pipeFds[1], "a", 1), 1);
-  EXPECT_EQ(read(), -EAGAIN) << "skipped although a request waits";
-  EXPECT_EQ(read(), -EAGAIN);
-  EXPECT_EQ(fcntl(pipeFds[0], F_GETFL), blocking) << "a skipped poll leaves reads blocking";
-  EXPECT_EQ(read(), 1) << "polling again";
-
-  EXPECT_EQ(read(), -EAGAIN);  // a miss after a hit: two skips again, not four
-  EXPECT_EQ(read(), -EAGAIN);
-  EXPECT_EQ(read(), -EAGAIN);
-  EXPECT_EQ(read(), -EAGAIN);  // polled: the second miss in a row, four skips
-  ASSERT_EQ(write(pipeFds[1], "b", 1), 1);
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(read(), -EAGAIN) << "skip " << i;
-  EXPECT_EQ(read(), 1);
-  EXPECT_EQ(static_cast<char>(storage[0]), 'b');
-  poller.GiveUp(pipeFds[0], blocking, &turn);
-  close(pipeFds[0]);
-  close(pipeFds[1]);
+  EXPECT_EQ(rig.Read(), -EAGAIN);  // a miss after a hit: two skips again, not four
+  EXPECT_EQ(rig.Read(), -EAGAIN);
+  EXPECT_EQ(rig.Read(), -EAGAIN);
+  EXPECT_EQ(rig.Read(), -EAGAIN);  // polled: the second miss in a row, four skips
+  ASSERT_TRUE(rig.Send('b'));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(rig.Read(), -EAGAIN) << "skip " << i;
+  EXPECT_EQ(rig.Read(), 1);
+  EXPECT_EQ(static_cast<char>(rig.storage[0]), 'b');
 }
 
 }  // namespace
