@@ -30,9 +30,12 @@ NtStatus FuseMount::Mount(const FuseMountOptions& options, FuseDispatcher& dispa
   stopped_ = false;
   transport_ = std::make_unique<DevFuseTransport>(mounted.fd);
   channel_ = std::make_unique<FuseChannel>(*transport_, dispatcher, options.channel);
-  // The standby gate watches the kernel's count of requests in flight (fusectl).
-  if (long id = FuseConnectionId(options.mount.mountpoint); id >= 0) {
-    channel_->SetQueueProbe("/sys/fs/fuse/connections/" + std::to_string(id) + "/waiting");
+  // One look at the mount table: the id serves the standby gate's probe of the kernel's
+  // queue (fusectl) and, once the session runs, the abort check of Unmount.
+  const long connectionId = FuseConnectionId(options.mount.mountpoint);
+  if (connectionId >= 0) {
+    channel_->SetQueueProbe("/sys/fs/fuse/connections/" + std::to_string(connectionId) +
+                            "/waiting");
   }
   NtStatus status = channel_->Start();
   if (!NtSuccess(status)) {
@@ -45,7 +48,7 @@ NtStatus FuseMount::Mount(const FuseMountOptions& options, FuseDispatcher& dispa
     unmounted_ = true;
     return status;
   }
-  connectionId_ = FuseConnectionId(options.mount.mountpoint);
+  connectionId_ = connectionId;
   return NtStatus::Success;
 }
 
