@@ -147,12 +147,16 @@ NtStatus MirrorFs::AdoptNode(int fd, Node* dir, std::string_view name, Node** ou
     close(fd);
     return StatusOf(r);
   }
+  *out = AdoptNode(fd, stx, dir, name);
+  return NtStatus::Success;
+}
+
+Node* MirrorFs::AdoptNode(int fd, const struct statx& stx, Node* dir, std::string_view name) {
   dev_t dev = DevOf(stx);
   auto* fresh = new Node(fd, dev, stx.stx_ino, stx.stx_mode & S_IFMT, FileIdOf(dev, stx.stx_ino));
   Node* node = table_.Insert(fresh);  // may close fd and return the node already known
   if (node != root_) node->AddName(table_, dir, name);
-  *out = node;
-  return NtStatus::Success;
+  return node;
 }
 
 NtStatus MirrorFs::LookupNode(Node* dir, std::string_view name, Node** out) {
@@ -208,9 +212,11 @@ NtStatus MirrorFs::Create(const OperationContext& ctx, NodeRef dirRef, std::stri
   int fd = -1;
   switch (type) {
     case S_IFREG:
-      // O_CREAT | O_EXCL opens read-only whatever the new mode says (a created file skips
-      // the permission check); the node keeps an O_PATH descriptor checked against it.
-      made = host::OpenBeneath(dir->fd, c.text, O_CREAT | O_EXCL | O_RDONLY, permissions);
+      // O_CREAT | O_EXCL opens read-write whatever the new mode says (a created file skips
+      // the permission check). That descriptor serves the open of this same request
+      // (Open takes it); the node keeps an O_PATH descriptor checked against it.
+      made =
+          host::OpenBeneath(dir->fd, c.text, O_CREAT | O_EXCL | O_RDWR | O_LARGEFILE, permissions);
       if (made >= 0) {
         fd = made;
         made = 0;
@@ -238,34 +244,30 @@ NtStatus MirrorFs::Create(const OperationContext& ctx, NodeRef dirRef, std::stri
   if (made < 0) return made == -EEXIST ? NtStatus::ObjectNameCollision : StatusOf(made);
 
   int pathFd = host::OpenBeneath(dir->fd, c.text, O_PATH);
-  if (pathFd < 0) {
+  struct statx stx;
+  if (int r = pathFd < 0 ? pathFd : host::StatAt(pathFd, "", &stx); r < 0) {
+    if (pathFd >= 0) close(pathFd);
     if (fd >= 0) close(fd);
-    return StatusOf(pathFd);
+    return StatusOf(r);
   }
-  struct statx made_stx, path_stx;
   if (fd >= 0) {
     // The name must still be the file this create made (not one swapped in since).
-    bool same = host::StatAt(fd, "", &made_stx) == 0 && host::StatAt(pathFd, "", &path_stx) == 0 &&
-                made_stx.stx_ino == path_stx.stx_ino &&
-                made_stx.stx_dev_major == path_stx.stx_dev_major &&
-                made_stx.stx_dev_minor == path_stx.stx_dev_minor;
-    close(fd);
-    if (!same) {
+    struct statx made_stx;
+    if (host::StatAt(fd, "", &made_stx) != 0 || made_stx.stx_ino != stx.stx_ino ||
+        made_stx.stx_dev_major != stx.stx_dev_major ||
+        made_stx.stx_dev_minor != stx.stx_dev_minor) {
+      close(fd);
       close(pathFd);
       return NtStatus::ObjectNameCollision;
     }
   }
-  Node* node = nullptr;
-  NtStatus s = AdoptNode(pathFd, dir, name, &node);
-  if (!NtSuccess(s)) return s;
+  Node* node = AdoptNode(pathFd, stx, dir, name);
+  if (fd >= 0 && (fd = node->createdFd.exchange(fd, std::memory_order_acq_rel)) >= 0) close(fd);
   // The server's umask masked the bits the class driver asked for: give them back (only
   // add, so a setgid directory's inherited bit stays).
   if (type != S_IFLNK) {
-    struct statx stx;
-    if (host::StatAt(node->fd, "", &stx) == 0) {
-      mode_t have = stx.stx_mode & 07777;
-      if ((permissions & 0777 & ~have) != 0) host::ChmodNode(node->fd, have | (permissions & 0777));
-    }
+    mode_t have = stx.stx_mode & 07777;
+    if ((permissions & 0777 & ~have) != 0) host::ChmodNode(node->fd, have | (permissions & 0777));
   }
   *out = RefOf(node);
   return NtStatus::Success;

@@ -142,6 +142,8 @@ class MirrorFs final : public fsclass::MiniFileSystem {
   void FillStat(const struct statx& stx, FileStat* stat);
   // Turns an O_PATH descriptor for `name` in `dir` into a node (one reference) named so.
   NtStatus AdoptNode(int fd, Node* dir, std::string_view name, Node** out);
+  // The same, with the descriptor's statx already taken.
+  Node* AdoptNode(int fd, const struct statx& stx, Node* dir, std::string_view name);
   // Opens `name` in `dir` as a node.
   NtStatus LookupNode(Node* dir, std::string_view name, Node** out);
   // mirror_dir.cpp: hands `filler` the entries after `afterCookie` from `stream`, opening
@@ -153,6 +155,9 @@ class MirrorFs final : public fsclass::MiniFileSystem {
   // Opens the node for I/O with `flags` (no O_CREAT): by its parent and name, checked
   // against its inode; a directory without a name through ".". -errno on failure.
   int Reopen(Node* node, int flags);
+  // The read-write descriptor Create kept, made fit for an open with `flags` (O_APPEND,
+  // O_DIRECT, O_NOATIME); -1 (and closed) when it cannot be.
+  static int AdoptCreatedFd(int created, int flags);
   // Runs an xattr call on the node: atCall(dirFd, name) where the getxattrat family
   // exists, else fdCall(reopened descriptor). Returns the call's result or -errno.
   template <class AtCall, class FdCall>

@@ -98,12 +98,30 @@ int MirrorFs::ReopenNameless(Node* node, int flags) {
   return fd;
 }
 
+int MirrorFs::AdoptCreatedFd(int created, int flags) {
+  // Only the flags fcntl can set may differ from the create's O_RDWR; O_SYNC and O_DSYNC
+  // cannot be set afterwards, so such an open reopens.
+  int extra = flags & (O_APPEND | O_DIRECT | O_NOATIME);
+  if ((flags & O_DSYNC) == 0 && (extra == 0 || fcntl(created, F_SETFL, extra) == 0)) {
+    return created;
+  }
+  close(created);
+  return -1;
+}
+
 NtStatus MirrorFs::Open(const OperationContext& ctx, NodeRef nodeRef, uint32_t grantedAccess,
                         uint32_t openFlags, void** openContext) {
   Node* node = NodeOf(nodeRef);
   *openContext = nullptr;
   bool read = grantedAccess & access::kReadData;
   bool write = grantedAccess & (access::kWriteData | access::kAppendData);
+  // The descriptor Create kept when this open made the file: used below for a writing
+  // open, closed otherwise (held read-write, it would make exec of the file ETXTBSY).
+  int created = (openFlags & O_CREAT) ? node->TakeCreatedFd() : -1;
+  if (created >= 0 && !write) {
+    close(created);
+    created = -1;
+  }
   if (!read && !write) return NtStatus::Success;
   // A symlink's data is never opened: that would follow it (ELOOP, as O_NOFOLLOW says).
   if (node->type == S_IFLNK) return NtStatus::StoppedOnSymlink;
@@ -133,7 +151,8 @@ NtStatus MirrorFs::Open(const OperationContext& ctx, NodeRef nodeRef, uint32_t g
   if ((grantedAccess & access::kAppendData) && !(grantedAccess & access::kWriteData)) {
     flags |= O_APPEND;
   }
-  int fd = Reopen(node, flags | O_LARGEFILE);
+  int fd = created >= 0 ? AdoptCreatedFd(created, flags) : -1;
+  if (fd < 0) fd = Reopen(node, flags | O_LARGEFILE);
   if (fd == -ELOOP) return NtStatus::StoppedOnSymlink;
   if (fd == -ENOENT) return NtStatus::ObjectNameNotFound;
   if (fd < 0) return StatusOf(fd);

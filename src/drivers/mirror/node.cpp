@@ -114,6 +114,7 @@ void NodeTable::Release(Node* node) {
       names.swap(node->names_);
     }
     if (node->fd >= 0) close(node->fd);
+    if (int created = node->TakeCreatedFd(); created >= 0) close(created);
     delete node;
     // All but one parent are released recursively (a node has at most kMaxNames); the
     // last continues the loop, which is the long chain a deep tree makes.

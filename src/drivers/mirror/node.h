@@ -49,6 +49,13 @@ class Node {
   // with the node.
   LockOwners lockOwners;
 
+  // The read-write descriptor that created this regular file, kept for the open of the
+  // same create request (MirrorFs::Open takes it, sparing a reopen by name); -1 once
+  // taken. A descriptor nobody took closes with the node.
+  std::atomic<int> createdFd{-1};
+  // Takes the descriptor above, or -1.
+  int TakeCreatedFd() { return createdFd.exchange(-1, std::memory_order_acq_rel); }
+
   bool isDirectory() const { return type == 0040000; }
   bool isRegular() const { return type == 0100000; }
 

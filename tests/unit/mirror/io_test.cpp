@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <set>
 #include <thread>
 
 #include "mirror_fixture.h"
@@ -269,6 +271,78 @@ size_t OpenDescriptors() {
     ++count;
   }
   return count;
+}
+
+// The access modes (O_RDONLY, O_WRONLY, O_RDWR; O_PATH as itself) of this process's
+// descriptors of the host file `path`.
+std::multiset<int> HostDescriptorModes(const std::string& path) {
+  std::multiset<int> modes;
+  for (auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(entry.path(), ec) != path || ec) continue;
+    std::ifstream info("/proc/self/fdinfo/" + entry.path().filename().string());
+    std::string key;
+    int flags = 0;
+    while (info >> key) {
+      if (key == "flags:") {
+        info >> std::oct >> flags;
+        break;
+      }
+    }
+    modes.insert((flags & O_PATH) ? O_PATH : (flags & O_ACCMODE));
+  }
+  return modes;
+}
+
+// A create that writes opens the host file once: the descriptor O_CREAT made serves the
+// open (no reopen by name); the node keeps its O_PATH descriptor; nothing stays behind.
+TEST_F(MirrorTest, ACreateThatWritesUsesTheDescriptorItCreatedWith) {
+  Opened opened = Create({.name = "/new",
+                          .access = access::kGenericWrite,
+                          .disposition = CreateDisposition::Create,
+                          .mode = 0444});
+  ASSERT_EQ(opened.status, NtStatus::Success) << StatusName(opened.status);
+  EXPECT_EQ(HostDescriptorModes(Host("new")), (std::multiset<int>{O_PATH, O_RDWR}));
+  ASSERT_EQ(Write(opened.fo, 0, "made"), NtStatus::Success);
+  Close(opened.fo);
+  EXPECT_EQ(ReadHostFile(Host("new")), "made");
+  EXPECT_TRUE(HostDescriptorModes(Host("new")).empty());
+  EXPECT_EQ(::access(Host("new").c_str(), F_OK), 0);
+}
+
+// A create whose open only reads keeps no writer of the file: a read-write descriptor
+// held for it would make exec of the file ETXTBSY while the handle is open.
+TEST_F(MirrorTest, ACreateThatOnlyReadsHoldsNoWritableDescriptor) {
+  Opened opened = Create({.name = "/script",
+                          .access = access::kGenericRead,
+                          .disposition = CreateDisposition::Create,
+                          .mode = 0755});
+  ASSERT_EQ(opened.status, NtStatus::Success) << StatusName(opened.status);
+  EXPECT_EQ(HostDescriptorModes(Host("script")), (std::multiset<int>{O_PATH, O_RDONLY}));
+  Close(opened.fo);
+}
+
+// Flags fcntl cannot add to the create's descriptor (O_SYNC) make the open reopen the
+// file with them; the ones it can (O_APPEND) are added.
+TEST_F(MirrorTest, ACreateKeepsTheOpensFlags) {
+  Opened synced = Create({.name = "/synced",
+                          .access = access::kGenericWrite,
+                          .disposition = CreateDisposition::Create,
+                          .mode = 0644,
+                          .openFlags = O_SYNC});
+  ASSERT_EQ(synced.status, NtStatus::Success) << StatusName(synced.status);
+  EXPECT_EQ(HostDescriptorModes(Host("synced")), (std::multiset<int>{O_PATH, O_WRONLY}));
+  Close(synced.fo);
+
+  Opened appended = Create({.name = "/appended",
+                            .access = access::kAppendData | access::kReadAttributes,
+                            .disposition = CreateDisposition::Create,
+                            .mode = 0644});
+  ASSERT_EQ(appended.status, NtStatus::Success) << StatusName(appended.status);
+  ASSERT_EQ(Write(appended.fo, 0, "one"), NtStatus::Success);
+  ASSERT_EQ(Write(appended.fo, 0, "two"), NtStatus::Success);
+  Close(appended.fo);
+  EXPECT_EQ(ReadHostFile(Host("appended")), "onetwo");
 }
 
 // CLEANUP (the last handle) closes the host descriptor even while the file object lives
