@@ -4,7 +4,7 @@
 //
 // Makes DIR/meta (must not exist), then in order: creates N empty files (open O_CREAT|O_EXCL
 // and close), stats each of them, lists the directory to the end fifteen times (the median
-// pass counts), lists it seven more times each right after moving its mtime (the median
+// pass counts), lists it fifteen more times each right after moving its mtime (the median
 // counts: "readdir_changed"), unlinks each file, and removes the directory. Prints, per phase, the
 // elapsed seconds and operations per second as key=value lines. Any failure stops the run with a
 // message and exit status 1.
@@ -123,7 +123,7 @@ bool ReadAll(const std::string& dir, long expected, double* seconds) {
 // pass here a listing the server gives; on a file system that keeps no listing it
 // changes nothing.
 bool ReadAllAfterAChange(const std::string& dir, long expected, double* seconds) {
-  return MedianListing(dir, expected, 7, true, seconds);
+  return MedianListing(dir, expected, 15, true, seconds);
 }
 
 bool UnlinkAll(const std::string& dir, long count) {
