@@ -175,7 +175,7 @@ bool ParseMountCommand(int argc, char** argv, MountPlan* plan, std::string* erro
   app.add_option("-o", options, "mount options, comma-separated (repeatable)");
   app.add_option("--filter", filters, "attach a filter above the volume: NAME[:OPTIONS]");
   app.add_flag("-f,--foreground", plan->foreground, "stay in the foreground, log to stderr");
-  app.add_option("--threads", threads, "worker threads (default: one per CPU, at least 8)")
+  app.add_option("--threads", threads, "worker threads (default: one per CPU plus two, at least 4)")
       ->check(CLI::Range(1, 1024));
   try {
     app.parse(argc, argv);

@@ -19,14 +19,19 @@ namespace irpfs::fuse {
 namespace {
 
 constexpr size_t kPageSize = 4096;
-// Workers by default: one per CPU, but never fewer than this. A worker whose request
-// blocks in the driver (the mirror in a host system call, behind the host's inode lock)
-// serves nothing meanwhile; with one worker per CPU on a small machine, 16 O_DIRECT
-// writes in flight to a mirrored file were served two at a time (8 workers instead of 2
-// on 2 CPUs: 30-40% more QD16 random writes, in three alternating runs). libfuse's loop
-// grows to 10 threads. An idle worker costs its receive buffer and a thread asleep in
-// read(2) (the kernel wakes one reader per request).
-constexpr unsigned kMinDefaultWorkers = 8;
+// Workers by default: one per CPU and kExtraDefaultWorkers more, never fewer than
+// kMinDefaultWorkers. A worker whose request blocks in the driver (the mirror in a host
+// system call, behind the host's inode lock) serves nothing meanwhile; with one worker
+// per CPU on a small machine, 16 O_DIRECT writes in flight to a mirrored file were served
+// two at a time (when first measured, 8 workers instead of 2 on 2 CPUs gave 30-40% more
+// QD16 random writes; since the standby workers and the poller's hand-off, 2, 3 and 4
+// are within a few percent of each other).
+// More is not better: every worker asleep in read(2) is one the kernel may wake for a
+// request another worker then takes, and the writers queue on the host inode's lock
+// (QD16 random writes to the mirror on 2 CPUs, 24 alternating pairs each: 4 workers
+// 1.033x the IOPS of 8, 3 workers 1.046x; reads even). libfuse's loop grows to 10.
+constexpr unsigned kMinDefaultWorkers = 4;
+constexpr unsigned kExtraDefaultWorkers = 2;
 
 size_t ReceiveBufferSize(const ChannelOptions& options) {
   // The kernel refuses reads into buffers smaller than header + write_in + max_write.
@@ -178,7 +183,10 @@ NtStatus FuseChannel::Start() {
   if (!NtSuccess(status)) return status;
 
   unsigned threads = options_.threads;
-  if (threads == 0) threads = std::max(kMinDefaultWorkers, std::thread::hardware_concurrency());
+  if (threads == 0) {
+    threads =
+        std::max(kMinDefaultWorkers, std::thread::hardware_concurrency() + kExtraDefaultWorkers);
+  }
   started_ = true;
   if (options_.useUring) {
     if (!(info_.flags & init_flag::kOverIoUring)) {

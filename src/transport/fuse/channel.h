@@ -49,7 +49,7 @@ class NotifyQueue;
 // What irpfs asks of the kernel in INIT. The kernel grants the intersection with what it
 // offers; ConnectionInfo (dispatcher.h) says what was agreed.
 struct ChannelOptions {
-  unsigned threads = 0;  // 0: one per online CPU, at least 8 (channel.cpp)
+  unsigned threads = 0;  // 0: one per online CPU plus two, at least 4 (channel.cpp)
   uint32_t maxWrite = 1u << 20;
   uint16_t maxPages = kDefaultMaxPagesLimit;  // also bounds READ sizes (pages of 4 KiB)
   uint16_t maxBackground = 64;

@@ -3,6 +3,7 @@
 // cross-thread completion, pinned input, invalidations, and shutdown.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
@@ -428,15 +429,15 @@ TEST_F(FakeKernelTest, ManyWorkersManyRequests) {
   EXPECT_EQ(channel_->RequestCount(Opcode::kGetattr), static_cast<uint64_t>(kRequests));
 }
 
-// threads = 0 is the default: one worker per CPU, but at least 8, so that requests
+// threads = 0 is the default: one worker per CPU plus two, at least 4, so that requests
 // blocked in a driver do not leave a small machine's queue unserved (channel.cpp).
-TEST_F(FakeKernelTest, DefaultWorkersAreAtLeastEightAndOnePerCpu) {
+TEST_F(FakeKernelTest, DefaultWorkersAreTwoMoreThanTheCpusAndAtLeastFour) {
   channel_ = std::make_unique<FuseChannel>(kernel_.transport(), dispatcher_, ChannelOptions{});
   kernel_.SendInit(FakeKernel::ModernInit());
   ASSERT_EQ(channel_->Start(), NtStatus::Success) << channel_->error();
   ASSERT_TRUE(kernel_.ReceiveFor(1, &initReply_));
-  EXPECT_GE(channel_->WorkerCount(), 8u);
-  EXPECT_GE(channel_->WorkerCount(), size_t{std::thread::hardware_concurrency()});
+  EXPECT_EQ(channel_->WorkerCount(),
+            std::max(size_t{4}, size_t{std::thread::hardware_concurrency()} + 2));
   kernel_.Send(RequestBuilder(Opcode::kGetattr, 100).Struct(fuse_getattr_in{}).Build());
   ReplyMessage reply;
   ASSERT_TRUE(kernel_.Receive(&reply));
