@@ -5,9 +5,14 @@
 
 ROWS.tsv:    row_id <TAB> label                      (the systems, in column order)
 METRICS.tsv: metric_id <TAB> label <TAB> unit <TAB> higher|lower
-VALUES.tsv:  row_id <TAB> metric_id <TAB> number | error | n/a
-             (a pair may come once per round: the table shows the median of its numbers,
-             "error" only when no round gave one)
+VALUES.tsv:  row_id <TAB> metric_id <TAB> number | error | n/a [<TAB> pass]
+             (a pair may come once per pass: the table shows the median of its numbers,
+             "error" only when no pass gave one)
+
+A ratio is the median of the per-pass ratios: each pass measures every row seconds
+apart, so a row is compared with the reference measured in the same pass, and a slow
+minute of the machine (which moves every row of a pass alike) cancels out. Without pass
+numbers, or with no pass in common, it is the ratio of the medians.
 
 Prints three tables: the absolute figures; speed ratios against the rows with ids "tmpfs"
 and "libfuse" (> 1 means faster than the reference, whichever way the metric runs); and
@@ -42,16 +47,46 @@ def show_value(text):
     return f"{number:.2f}"
 
 
-def median_values(triples):
-    """(row, metric) -> the median of the rounds' numbers, else what the rounds said."""
-    rounds = {}
-    for row, metric, value in triples:
-        rounds.setdefault((row, metric), []).append(value)
+def median_values(records):
+    """(row, metric) -> the median of the passes' numbers, else what the passes said."""
+    passes = {}
+    for row, metric, value, *_ in records:
+        passes.setdefault((row, metric), []).append(value)
     values = {}
-    for key, texts in rounds.items():
+    for key, texts in passes.items():
         numbers = [n for n in map(as_number, texts) if n is not None]
         values[key] = repr(statistics.median(numbers)) if numbers else texts[-1]
     return values
+
+
+def numbers_by_pass(records):
+    """(row, metric) -> {pass: number}, for the records that name their pass."""
+    by_pass = {}
+    for record in records:
+        if len(record) < 4 or as_number(record[2]) is None:
+            continue
+        row, metric, value, pass_id = record[:4]
+        by_pass.setdefault((row, metric), {})[pass_id] = as_number(value)
+    return by_pass
+
+
+class Ratios:
+    """Speed ratios of one row to a reference row on one metric (see the module doc)."""
+
+    def __init__(self, records):
+        self.values = median_values(records)
+        self.by_pass = numbers_by_pass(records)
+
+    def get(self, row, reference, metric, higher_is_better):
+        mine = self.by_pass.get((row, metric), {})
+        theirs = self.by_pass.get((reference, metric), {})
+        paired = [speed_ratio(mine[p], theirs[p], higher_is_better)
+                  for p in mine if p in theirs]
+        paired = [r for r in paired if r is not None]
+        if paired:
+            return statistics.median(paired)
+        return speed_ratio(self.values.get((row, metric)), self.values.get((reference, metric)),
+                           higher_is_better)
 
 
 def speed_ratio(value, reference, higher_is_better):
@@ -70,7 +105,9 @@ def main():
         sys.exit("usage: results_table.py ROWS.tsv METRICS.tsv VALUES.tsv")
     rows = read_tsv(sys.argv[1])
     metrics = read_tsv(sys.argv[2])
-    values = median_values(read_tsv(sys.argv[3]))
+    records = read_tsv(sys.argv[3])
+    values = median_values(records)
+    ratios = Ratios(records)
 
     print("| Measure | " + " | ".join(label for _, label in rows) + " |")
     print("|---|" + "---:|" * len(rows))
@@ -80,7 +117,9 @@ def main():
 
     compared = [(row_id, label) for row_id, label in rows if row_id != "tmpfs"]
     print()
-    print("Speed ratios, **vs tmpfs / vs libfuse** (> 1.00× is faster than the reference):")
+    print("Speed ratios, **vs tmpfs / vs libfuse** (> 1.00× is faster than the reference; each")
+    print("is the median of the per-pass ratios, a row against the reference measured in the")
+    print("same pass, seconds apart):")
     print()
     print("| Measure | " + " | ".join(label for _, label in compared) + " |")
     print("|---|" + "---:|" * len(compared))
@@ -88,17 +127,15 @@ def main():
         higher = direction == "higher"
         cells = []
         for row_id, _ in compared:
-            value = values.get((row_id, metric_id))
-            to_tmpfs = show_ratio(speed_ratio(value, values.get(("tmpfs", metric_id)), higher))
+            to_tmpfs = show_ratio(ratios.get(row_id, "tmpfs", metric_id, higher))
             if row_id == "libfuse":
                 cells.append(to_tmpfs)
                 continue
-            to_libfuse = show_ratio(
-                speed_ratio(value, values.get(("libfuse", metric_id)), higher))
+            to_libfuse = show_ratio(ratios.get(row_id, "libfuse", metric_id, higher))
             cells.append(f"{to_tmpfs} / {to_libfuse}")
         print(f"| {label} | " + " | ".join(cells) + " |")
 
-    print_targets(rows, metrics, values)
+    print_targets(rows, metrics, ratios)
 
 
 # Issue 6: the io_uring rows must beat libfuse by 30% where a round trip is all there is.
@@ -112,7 +149,7 @@ def target_of(row_id, metric_id):
     return DEV_FUSE_TARGET
 
 
-def print_targets(rows, metrics, values):
+def print_targets(rows, metrics, ratios):
     judged = [(row_id, label) for row_id, label in rows if row_id not in ("tmpfs", "libfuse")]
     if not judged or not any(row_id == "libfuse" for row_id, _ in rows):
         return
@@ -126,8 +163,7 @@ def print_targets(rows, metrics, values):
         cells = []
         for row_id, _ in judged:
             target = target_of(row_id, metric_id)
-            ratio = speed_ratio(values.get((row_id, metric_id)),
-                                values.get(("libfuse", metric_id)), direction == "higher")
+            ratio = ratios.get(row_id, "libfuse", metric_id, direction == "higher")
             if target is None:
                 cells.append(show_ratio(ratio))
             elif ratio is None:
