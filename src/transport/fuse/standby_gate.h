@@ -4,8 +4,8 @@
 // Why: the kernel wakes one reader asleep in read(2) for every request it queues, even
 // when a polling worker takes the request first (spin_poller.h); the woken reader finds
 // the queue empty and goes back to sleep inside the kernel. On two CPUs those wake-ups
-// land on the caller's CPU half the time. With one reader instead of eight, a serial
-// caller went faster: a 4000-file tar extract 1.11x, the uncached stat mean 1.15x
+// land on the caller's CPU half the time. With one reader instead of eight (the default
+// then), a serial caller went faster: a 4000-file tar extract 1.11x, the uncached stat mean 1.15x
 // (bench/RESULTS.md, session 10). A standby parked on a futex is not woken by the kernel.
 //
 // Standbys are still needed: for queue depth (several requests in flight on several
@@ -19,7 +19,7 @@
 //   the lead has been on one request for kStallLimit.
 // - It closes after a kCalmPeriod in which requests came from one caller only and fewer
 //   than one in kOverlapShare overlapped another (an asynchronous RELEASE next to the
-//   caller's next request is no reason to keep eight readers). A standby parks when it finishes a
+//   caller's next request is no reason to keep every reader). A standby parks when it finishes a
 //   request with the gate closed; one still asleep in read(2) gets a request soon, because the lead
 //   stops polling while any standby is in read(2) (the kernel wakes the longest sleeper first).
 // - The stall check needs no thread of its own: one parked standby, the watchdog,
