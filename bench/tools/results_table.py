@@ -105,9 +105,8 @@ def main():
         sys.exit("usage: results_table.py ROWS.tsv METRICS.tsv VALUES.tsv")
     rows = read_tsv(sys.argv[1])
     metrics = read_tsv(sys.argv[2])
-    records = read_tsv(sys.argv[3])
-    values = median_values(records)
-    ratios = Ratios(records)
+    ratios = Ratios(read_tsv(sys.argv[3]))
+    values = ratios.values
 
     print("| Measure | " + " | ".join(label for _, label in rows) + " |")
     print("|---|" + "---:|" * len(rows))

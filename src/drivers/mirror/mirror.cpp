@@ -244,25 +244,31 @@ NtStatus MirrorFs::Create(const OperationContext& ctx, NodeRef dirRef, std::stri
   if (made < 0) return made == -EEXIST ? NtStatus::ObjectNameCollision : StatusOf(made);
 
   int pathFd = host::OpenBeneath(dir->fd, c.text, O_PATH);
+  if (pathFd < 0) {
+    if (fd >= 0) close(fd);
+    return StatusOf(pathFd);
+  }
   struct statx stx;
-  if (int r = pathFd < 0 ? pathFd : host::StatAt(pathFd, "", &stx); r < 0) {
-    if (pathFd >= 0) close(pathFd);
+  if (int r = host::StatAt(pathFd, "", &stx); r < 0) {
+    close(pathFd);
     if (fd >= 0) close(fd);
     return StatusOf(r);
   }
   if (fd >= 0) {
     // The name must still be the file this create made (not one swapped in since).
-    struct statx made_stx;
-    if (host::StatAt(fd, "", &made_stx) != 0 || made_stx.stx_ino != stx.stx_ino ||
-        made_stx.stx_dev_major != stx.stx_dev_major ||
-        made_stx.stx_dev_minor != stx.stx_dev_minor) {
+    struct statx made;
+    if (host::StatAt(fd, "", &made) != 0 || made.stx_ino != stx.stx_ino ||
+        DevOf(made) != DevOf(stx)) {
       close(fd);
       close(pathFd);
       return NtStatus::ObjectNameCollision;
     }
   }
   Node* node = AdoptNode(pathFd, stx, dir, name);
-  if (fd >= 0 && (fd = node->createdFd.exchange(fd, std::memory_order_acq_rel)) >= 0) close(fd);
+  if (fd >= 0) {
+    int previous = node->createdFd.exchange(fd, std::memory_order_acq_rel);
+    if (previous >= 0) close(previous);
+  }
   // The server's umask masked the bits the class driver asked for: give them back (only
   // add, so a setgid directory's inherited bit stays).
   if (type != S_IFLNK) {
