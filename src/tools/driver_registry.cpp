@@ -169,9 +169,9 @@ bool FaultsCheck(std::string_view options, std::string* error) {
 
 constexpr DriverEntryInfo kDrivers[] = {
     {"memfs", "", "a file system in memory (-o capacity=SIZE,inodes=N,label=TEXT,mode=OCTAL)", 0,
-     MemfsAcceptsOption, MemfsCheck, MemfsBuild, ClassDriverDestroy, false, true},
+     MemfsAcceptsOption, MemfsCheck, MemfsBuild, ClassDriverDestroy, false, true, true},
     {"mirror", "SOURCE", "a host directory, passed through (-o label=TEXT,dir_readahead=on|off)", 1,
-     MirrorAcceptsOption, MirrorCheck, MirrorBuild, ClassDriverDestroy, true, true},
+     MirrorAcceptsOption, MirrorCheck, MirrorBuild, ClassDriverDestroy, true, true, false},
 };
 
 constexpr FilterEntryInfo kFilters[] = {

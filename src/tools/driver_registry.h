@@ -43,6 +43,11 @@ struct DriverEntryInfo {
   // and chown, and reports a dropped bit (OperationContext::ReportAttributesChanged):
   // FUSE_HANDLE_KILLPRIV_V2 is asked for unless -o nokillpriv_v2.
   bool dropsPrivileges = false;
+  // Nothing but the mount changes its names and data (no host directory behind them), so
+  // what the kernel keeps cannot go stale: the page cache is kept across opens and a
+  // missing name is remembered for entry_timeout, unless -o nokeep_cache or
+  // negative_timeout= say otherwise.
+  bool changedOnlyThroughTheMount = false;
 };
 
 struct FilterEntryInfo {

@@ -114,7 +114,9 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
     plan->fuse.enableKernelUring = true;
     return true;
   }
+  // The page cache kept across opens; on by default for drivers nothing else changes.
   if (key == "keep_cache") return flag(&plan->dispatcher.keepCache, true);
+  if (key == "nokeep_cache") return flag(&plan->dispatcher.keepCache, false);
   // The kernel's directory cache (DispatcherOptions::cacheDirectories), on by default.
   if (key == "dir_cache") return onOff(&plan->dispatcher.cacheDirectories);
   if (key == "attr_timeout") {
@@ -122,6 +124,12 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
   }
   if (key == "entry_timeout") {
     return hasValue && ParseDouble(value, &plan->dispatcher.entryTimeout) ? true : badValue();
+  }
+  // How long a missing name is remembered (DispatcherOptions::negativeTimeout).
+  if (key == "negative_timeout") {
+    if (!hasValue || !ParseDouble(value, &plan->dispatcher.negativeTimeout)) return badValue();
+    plan->negativeTimeoutGiven = true;
+    return true;
   }
   if (key == "fsname" || key == "subtype") {
     if (!hasValue || value.empty() || value.find_first_of(", ") != std::string_view::npos) {
@@ -210,6 +218,7 @@ bool ParseMountCommand(int argc, char** argv, MountPlan* plan, std::string* erro
   plan->fuse.mount.fsname = "irpfs-" + std::string(plan->driver->name);
   plan->fuse.channel.passthrough = plan->driver->passthroughByDefault;
   plan->fuse.channel.handleKillprivV2 = plan->driver->dropsPrivileges;
+  plan->dispatcher.keepCache = plan->driver->changedOnlyThroughTheMount;
 
   std::vector<std::string> entries;
   for (const std::string& text : options) SplitOptions(text, &entries);
@@ -217,6 +226,9 @@ bool ParseMountCommand(int argc, char** argv, MountPlan* plan, std::string* erro
     if (!ApplyMountOption(entry, plan, error)) return false;
   }
   if (threads != 0) plan->fuse.channel.threads = threads;
+  if (!plan->negativeTimeoutGiven && plan->driver->changedOnlyThroughTheMount) {
+    plan->dispatcher.negativeTimeout = plan->dispatcher.entryTimeout;
+  }
   plan->driverRequest.mountPoint = plan->fuse.mount.mountpoint;
   if (!plan->driver->check(plan->driverRequest, error)) return false;
 

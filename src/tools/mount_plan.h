@@ -21,6 +21,7 @@ struct MountPlan {
   std::vector<FilterRequest> filters;  // bottom-up: the first is attached first
   fuse::FuseMountOptions fuse;         // mount point (absolute), mount and channel options
   fuse::DispatcherOptions dispatcher;
+  bool negativeTimeoutGiven = false;  // else it follows entry_timeout or stays 0 (driver)
   bool foreground = false;
 };
 
@@ -29,9 +30,9 @@ struct MountPlan {
 bool ParseMountCommand(int argc, char** argv, MountPlan* plan, std::string* error, bool* helpShown);
 
 // Applies one -o entry. Generic options (allow_other, default_permissions, ro, rw,
-// attr_timeout=, entry_timeout=, fsname=, subtype=, max_read=, writeback_cache,
-// no_readdirplus, keep_cache, [no]passthrough, pin_workers, [no]standby_gate, spin=,
-// sync_read, uring, threads=) go to the mount; the rest must be the driver's.
+// attr_timeout=, entry_timeout=, negative_timeout=, fsname=, subtype=, max_read=,
+// writeback_cache, no_readdirplus, [no]keep_cache, [no]passthrough, pin_workers, [no]standby_gate,
+// spin=, sync_read, uring, threads=) go to the mount; the rest must be the driver's.
 bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* error);
 
 }  // namespace irpfs::tools

@@ -66,8 +66,12 @@ struct DispatcherOptions {
   // How long the kernel may cache attributes and names (seconds, fractions allowed).
   double attrTimeout = 1.0;
   double entryTimeout = 1.0;
-  // FOPEN_KEEP_CACHE on every open: keep the page cache across opens. Only safe when
-  // nothing changes files behind the kernel (no in-process clients of the volume).
+  // How long the kernel may remember that a name is not there (a LOOKUP answered with a
+  // zero nodeid instead of ENOENT); 0: every lookup of a missing name is a request.
+  double negativeTimeout = 0.0;
+  // FOPEN_KEEP_CACHE on every open: keep the page cache across opens. A change made
+  // behind the kernel then shows only when it refreshes the attributes and finds another
+  // mtime or size (FUSE_AUTO_INVAL_DATA), within attrTimeout, not at the next open.
   bool keepCache = false;
   // FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE on directory opens: the kernel keeps a listing and
   // answers later ones itself. It drops the listing when it changed the directory itself
@@ -238,6 +242,7 @@ class DispatcherImpl final : public FuseDispatcher {
   // The steps LOOKUP and MKNOD/MKDIR/SYMLINK share once their CREATE (step 0) is sent:
   // stat the node FileObject it made, remember it, reply with its entry.
   detail::Next StepEntryOfCreated(detail::Operation& op);
+  detail::Next FailLookup(detail::Operation& op, NtStatus status);
   detail::Next StepCopyRange(detail::Operation& op);
 
   // Shared starts: READDIR/READDIRPLUS, SETLK/SETLKW.

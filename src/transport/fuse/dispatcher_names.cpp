@@ -89,15 +89,34 @@ Next DispatcherImpl::StepLookup(Operation& op) {
       // open for every lookup from now on.
       queryOpenRefused_.store(true, std::memory_order_relaxed);
     } else {
-      return Fail(op, status);
+      return FailLookup(op, status);
     }
   } else {
+    if (op.step == 1 && !NtSuccess(op.irp.ioStatus.status)) {
+      return FailLookup(op, op.irp.ioStatus.status);
+    }
     return StepEntryOfCreated(op);
   }
   op.step = 1;
   detail::PrepareCreate(op, volume_, op.fo, op.name, nodeAccess_, CreateDisposition::Open,
                         create_option::kOpenReparsePoint);
   return Next::kSend;
+}
+
+// A name that is not there is answered as an entry with node id 0 when negative entries
+// are on: the kernel keeps it as a negative dentry for that long, so a program that keeps
+// probing for a name (a compiler's .gch next to every header, make's targets) asks once.
+// Names made through the mount replace the negative dentry at once; one made behind the
+// kernel (the mirror's host directory) shows when it expires, as a removed one does.
+Next DispatcherImpl::FailLookup(Operation& op, NtStatus status) {
+  if (status != NtStatus::ObjectNameNotFound || options_.negativeTimeout <= 0) {
+    return Fail(op, status);
+  }
+  ReleaseHeld(op);
+  fuse_entry_out negative{};
+  detail::SplitTimeout(options_.negativeTimeout, &negative.entry_valid, &negative.entry_valid_nsec);
+  op.reply.Entry(negative);
+  return Next::kDone;
 }
 
 Next DispatcherImpl::StepEntryOfCreated(Operation& op) {

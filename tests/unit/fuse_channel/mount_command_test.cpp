@@ -107,6 +107,35 @@ TEST(MountCommandParseTest, DirectoryCacheIsOnUnlessTurnedOff) {
   EXPECT_NE(error.find("dir_cache=sometimes"), std::string::npos) << error;
 }
 
+// memfs changes only through its mount: the kernel keeps its page cache across opens and
+// remembers missing names as long as names; the mirror's host directory can change under
+// it, so there both stay off unless asked for.
+TEST(MountCommandParseTest, KernelCachesFollowWhetherTheDriverIsChangedOnlyThroughTheMount) {
+  std::string error;
+  MountPlan memfs;
+  ASSERT_TRUE(Parse({"memfs", "/tmp", "-o", "entry_timeout=2.5"}, &memfs, &error)) << error;
+  EXPECT_TRUE(memfs.dispatcher.keepCache);
+  EXPECT_DOUBLE_EQ(memfs.dispatcher.negativeTimeout, 2.5);
+  MountPlan mirror;
+  ASSERT_TRUE(Parse({"mirror", "/usr", "/tmp"}, &mirror, &error)) << error;
+  EXPECT_FALSE(mirror.dispatcher.keepCache);
+  EXPECT_DOUBLE_EQ(mirror.dispatcher.negativeTimeout, 0);
+
+  MountPlan memfsOff;
+  ASSERT_TRUE(Parse({"memfs", "/tmp", "-o", "nokeep_cache,negative_timeout=0"}, &memfsOff, &error))
+      << error;
+  EXPECT_FALSE(memfsOff.dispatcher.keepCache);
+  EXPECT_DOUBLE_EQ(memfsOff.dispatcher.negativeTimeout, 0);
+  MountPlan mirrorOn;
+  ASSERT_TRUE(
+      Parse({"mirror", "/usr", "/tmp", "-o", "keep_cache,negative_timeout=0.5"}, &mirrorOn, &error))
+      << error;
+  EXPECT_TRUE(mirrorOn.dispatcher.keepCache);
+  EXPECT_DOUBLE_EQ(mirrorOn.dispatcher.negativeTimeout, 0.5);
+  EXPECT_FALSE(Parse({"memfs", "/tmp", "-o", "negative_timeout=-1"}, &memfsOff, &error));
+  EXPECT_FALSE(Parse({"memfs", "/tmp", "-o", "nokeep_cache=1"}, &memfsOff, &error));
+}
+
 TEST(MountCommandParseTest, RelativeMountPointBecomesAbsolute) {
   MountPlan plan;
   std::string error;

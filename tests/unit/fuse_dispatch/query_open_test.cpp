@@ -1,6 +1,7 @@
 // LOOKUP through IRP_MJ_QUERY_OPEN: a node the dispatcher already holds is answered from
 // one QUERY_OPEN (no CREATE, CLEANUP or CLOSE); a node it does not hold is opened after
-// it; a stack that refuses QUERY_OPEN is opened for every lookup, with the same answers.
+// it; a stack that refuses QUERY_OPEN is opened for every lookup, with the same answers;
+// with negative entries on, a missing name (and only that) is an entry with node id 0.
 #include <array>
 #include <atomic>
 #include <string>
@@ -122,6 +123,30 @@ TEST_F(QueryOpenTest, AStackThatRefusesItIsOpenedInstead) {
   EXPECT_EQ(ext_->Count(IrpMajor::QueryOpen), 0);
   EXPECT_EQ(ext_->Count(IrpMajor::Create), 1);
   EXPECT_EQ(Lookup(kRootId, "missing").error, ENOENT);
+  EXPECT_EQ(Release(file, fh).error, 0);
+}
+
+// The kernel keeps a zero-nodeid entry as a negative dentry for entry_valid; other errors
+// stay errors (a negative dentry would turn them into ENOENT).
+TEST_F(QueryOpenTest, AMissingNameIsANegativeEntryWhenAsked) {
+  dispatcher_.reset();
+  options_.negativeTimeout = 1.5;
+  ASSERT_EQ(DispatcherImpl::Create(volume_, options_, &dispatcher_), NtStatus::Success);
+  uint64_t file = 0, fh = 0;
+  MustCreate(kRootId, "f", &file, &fh);
+  for (bool refused : {false, true}) {
+    ext_->refuseQueryOpen = refused;
+    Answer missing = Lookup(kRootId, "missing");
+    ASSERT_EQ(missing.error, 0) << "query open refused: " << refused;
+    fuse_entry_out negative = EntryOf(missing);
+    EXPECT_EQ(negative.nodeid, 0u);
+    EXPECT_EQ(negative.entry_valid, 1u);
+    EXPECT_EQ(negative.entry_valid_nsec, 500000000u);
+    EXPECT_EQ(negative.attr_valid, 0u);
+    EXPECT_NE(Lookup(file, "under-a-file").error, 0);
+    EXPECT_EQ(Lookup(kRootId, std::string(300, 'n')).error, ENAMETOOLONG);
+    EXPECT_EQ(EntryOf(Lookup(kRootId, "f")).nodeid, file);
+  }
   EXPECT_EQ(Release(file, fh).error, 0);
 }
 
