@@ -17,27 +17,11 @@ kind=${2:?usage: dir_cache.sh IRPFS memfs|mirror}
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/irpfs-dircache-scratch.XXXXXX")
 scratch_paths+=("$scratch")
 
-# mount_kind OPTIONS: a daemon with the stats filter (common.sh's mount_daemon).
-mount_kind() {
-  MOUNT_KIND=$kind mount_daemon "$irpfs_bin" --filter stats -o "$1"
-}
-
-unmount_kind() {
-  local out
-  out=$(timeout 20 "$irpfs_bin" unmount "$mnt" 2>&1) || fail "irpfs unmount failed: $out"
-  for _ in $(seq 50); do is_alive "$daemon_pid" || break; sleep 0.1; done
-  daemon_pid=
-}
+# shellcheck source=../robust/stats_mount.sh
+source "$(dirname "$0")/../robust/stats_mount.sh"
 
 # listings_sent: DIRECTORY_CONTROL IRPs the server handled since the last reset.
-listings_sent() {
-  "$irpfs_bin" stats "$mnt" >"$scratch/stats" || fail "irpfs stats failed"
-  awk '$1 == "IRP_MJ_DIRECTORY_CONTROL" { n = $2 } END { print n + 0 }' "$scratch/stats"
-}
-
-reset_stats() {
-  "$irpfs_bin" stats "$mnt" --reset >/dev/null || fail "irpfs stats --reset failed"
-}
+listings_sent() { irps_sent IRP_MJ_DIRECTORY_CONTROL; }
 
 # expect_names DIR COUNT WHAT: `ls -A DIR` lists COUNT names.
 expect_names() {
@@ -54,25 +38,25 @@ note "mounted $kind at $mnt (daemon $daemon_pid)"
 mkdir "$mnt/d" || fail "mkdir through the mount failed"
 for i in $(seq 500); do : >"$mnt/d/file-$i"; done
 
-reset_stats
+reset_irp_stats
 expect_names "$mnt/d" 500 "first listing"
 first=$(listings_sent)
 expect_names "$mnt/d" 500 "second listing"
 second=$(($(listings_sent) - first))
-reset_stats
+reset_irp_stats
 expect_names "$mnt/d" 500 "third listing"
 expect_names "$mnt/d" 500 "fourth listing"
 cached=$(listings_sent)
 note "listings of an unchanged 500-entry directory: $first, $second, then $cached DIRECTORY_CONTROL IRPs"
 [[ $first -gt 0 && $second -gt 0 ]] || fail "the first two listings did not reach the server"
-[[ $cached -eq 0 ]] || fail "the kernel did not answer the listings itself: $(cat "$scratch/stats")"
+[[ $cached -eq 0 ]] || fail "the kernel did not answer the listings itself: $(irp_stats)"
 
 # `ls -l` once the entries expired: the kept listing has no attributes, so its LOOKUPs
 # stop the caching, and the next `ls -l` gets the server's READDIRPLUS again.
 sleep 0.4
 ls -l "$mnt/d" >/dev/null || fail "ls -l failed"
 sleep 0.4
-reset_stats
+reset_irp_stats
 ls -l "$mnt/d" >/dev/null || fail "ls -l failed"
 [[ $(listings_sent) -gt 0 ]] || fail "ls -l after lookups in a kept listing: still the kernel's"
 
@@ -125,7 +109,7 @@ mount_kind dir_cache=off
 mkdir "$mnt/d" && for i in $(seq 50); do : >"$mnt/d/f-$i"; done
 expect_names "$mnt/d" 50 "dir_cache=off, first listing"
 expect_names "$mnt/d" 50 "dir_cache=off, second listing"
-reset_stats
+reset_irp_stats
 expect_names "$mnt/d" 50 "dir_cache=off, third listing"
 [[ $(listings_sent) -gt 0 ]] || fail "dir_cache=off: the third listing did not reach the server"
 unmount_kind

@@ -17,39 +17,34 @@ source "$(dirname "$0")/../robust/common.sh"
 
 irpfs_bin=${1:?usage: kernel_cache.sh IRPFS memfs|mirror}
 kind=${2:?usage: kernel_cache.sh IRPFS memfs|mirror}
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/irpfs-kcache-scratch.XXXXXX")
-scratch_paths+=("$scratch")
+# shellcheck source=../robust/stats_mount.sh
+source "$(dirname "$0")/../robust/stats_mount.sh"
 
-mount_kind() {
-  MOUNT_KIND=$kind mount_daemon "$irpfs_bin" --filter stats -o "$1"
+# mount_with_caches on|off: both kernel caches on or off, whatever the driver's default.
+# Attributes kept 0.3 s, names 1 s (three lookups in a row fit in it even on a loaded
+# machine); the mirror without passthrough, so its reads reach the server.
+mount_with_caches() {
+  local options=attr_timeout=0.3,entry_timeout=1 default=off
+  [[ $kind == memfs ]] && default=on
+  [[ $kind == mirror ]] && options+=,nopassthrough
+  if [[ $1 != "$default" ]]; then
+    [[ $1 == on ]] && options+=,keep_cache,negative_timeout=1
+    [[ $1 == off ]] && options+=,nokeep_cache,negative_timeout=0
+  fi
+  mount_kind "$options"
+  note "mounted $kind with the caches $1 ($options)"
 }
 
-unmount_kind() {
-  local out
-  out=$(timeout 20 "$irpfs_bin" unmount "$mnt" 2>&1) || fail "irpfs unmount failed: $out"
-  for _ in $(seq 50); do is_alive "$daemon_pid" || break; sleep 0.1; done
-  daemon_pid=
-}
-
-# sent MAJOR: IRPs of that major the server handled since the last reset.
-sent() {
-  "$irpfs_bin" stats "$mnt" >"$scratch/stats" || fail "irpfs stats failed"
-  awk -v major="$1" '$1 == major { n = $2 } END { print n + 0 }' "$scratch/stats"
-}
-
-reset_stats() {
-  "$irpfs_bin" stats "$mnt" --reset >/dev/null || fail "irpfs stats --reset failed"
-}
-
-# lookups_of_a_missing_name NAME: looks NAME up three times in a row (each fails) and
-# prints how many of the lookups reached the server.
-lookups_of_a_missing_name() {
-  reset_stats
-  local i
-  for i in 1 2 3; do
+# expect_lookups_sent NAME COUNT: three failing lookups of NAME in a row send COUNT
+# QUERY_OPENs to the server.
+expect_lookups_sent() {
+  local sent
+  reset_irp_stats
+  for _ in 1 2 3; do
     stat "$mnt/$1" >/dev/null 2>&1 && fail "$1 exists before it was made"
   done
-  sent IRP_MJ_QUERY_OPEN
+  sent=$(irps_sent IRP_MJ_QUERY_OPEN)
+  [[ $sent -eq $2 ]] || fail "three lookups of a missing name sent $sent QUERY_OPENs, expected $2"
 }
 
 # reads_of_a_second_pass FILE: reads FILE, waits for its attributes to expire, reads it
@@ -57,27 +52,17 @@ lookups_of_a_missing_name() {
 reads_of_a_second_pass() {
   cat "$1" >/dev/null || fail "reading $1 failed"
   sleep 0.4
-  reset_stats
+  reset_irp_stats
   cat "$1" >/dev/null || fail "reading $1 again failed"
-  sent IRP_MJ_READ
+  irps_sent IRP_MJ_READ
 }
 
-# host_write FILE TEXT: the host side of a mirror file, rewritten in place.
+# The host side of the mirror: a file written there, or rewritten with 64 KiB of CHAR.
 host_write() { printf '%s' "$2" >"$mirror_source/$1"; }
-# host_fill FILE CHAR: the host file rewritten in place with 64 KiB of CHAR.
 host_fill() { head -c 65536 /dev/zero | tr '\0' "$2" >"$mirror_source/$1"; }
 
-cached_mount=attr_timeout=0.3,entry_timeout=0.3
-# The mirror's reads must reach the server to be counted: no passthrough.
-[[ $kind == mirror ]] && cached_mount+=,nopassthrough
-if [[ $kind == memfs ]]; then
-  mount_kind "$cached_mount"
-else
-  mount_kind "$cached_mount,keep_cache,negative_timeout=0.3"
-fi
-note "mounted $kind with both caches at $mnt (daemon $daemon_pid)"
-n=$(lookups_of_a_missing_name probe)
-[[ $n -eq 1 ]] || fail "three lookups of a missing name sent $n QUERY_OPENs, expected 1"
+mount_with_caches on
+expect_lookups_sent probe 1
 : >"$mnt/probe" || fail "create of a remembered missing name failed"
 [[ -e $mnt/probe ]] || fail "a name made through the mount does not show at once"
 head -c 65536 /dev/urandom >"$mnt/data" || fail "write failed"
@@ -90,20 +75,14 @@ if [[ $kind == mirror ]]; then
   stat "$mnt/made-on-the-host" >/dev/null 2>&1 && fail "made-on-the-host exists already"
   host_write made-on-the-host v1
   host_fill data y
-  sleep 0.4
+  sleep 1.2
   [[ -e $mnt/made-on-the-host ]] || fail "a host create does not show after the timeout"
   [[ $(head -c 7 "$mnt/data") == yyyyyyy ]] || fail "a host rewrite does not show after the timeout"
 fi
 unmount_kind
 
-if [[ $kind == memfs ]]; then
-  mount_kind "$cached_mount,nokeep_cache,negative_timeout=0"
-else
-  mount_kind "$cached_mount"
-fi
-note "mounted $kind without either cache"
-n=$(lookups_of_a_missing_name probe)
-[[ $n -eq 3 ]] || fail "three lookups of a missing name sent $n QUERY_OPENs, expected 3"
+mount_with_caches off
+expect_lookups_sent probe 3
 head -c 65536 /dev/urandom >"$mnt/data" || fail "write failed"
 n=$(reads_of_a_second_pass "$mnt/data")
 [[ $n -gt 0 ]] || fail "without keep_cache a second open read nothing from the server"
