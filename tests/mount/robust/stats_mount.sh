@@ -2,6 +2,7 @@
 # For tests that count what reaches the server: an irpfs daemon of $kind (memfs or
 # mirror) with the stats filter at $mnt, and the IRP counts it reports. Source it after
 # common.sh, with irpfs_bin and kind set.
+# shellcheck disable=SC2154  # mnt, irpfs_bin and kind are the sourcing script's
 
 # mount_kind OPTIONS: the daemon, with the stats filter and -o OPTIONS.
 mount_kind() {
