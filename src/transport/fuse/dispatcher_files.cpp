@@ -126,9 +126,14 @@ void DispatcherImpl::ChooseOpenIo(Operation& op, NodeEntry node, bool queried, O
 }
 
 uint32_t DispatcherImpl::OpenFlagsForDriver(uint32_t flags) const {
+  if (!connection_.Has(init_flag::kWritebackCache)) return flags;
   // With the writeback cache the kernel places appends itself (at its own, authoritative
   // size) and writes pages back later; an append-only open in the driver would move them.
-  if (connection_.Has(init_flag::kWritebackCache)) flags &= ~static_cast<uint32_t>(O_APPEND);
+  flags &= ~static_cast<uint32_t>(O_APPEND);
+  // It also fills a page that a write covers only in part by READing it through the
+  // writer's own open, so a write-only open must be able to read (the permission to
+  // open was the kernel's to check).
+  if ((flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~static_cast<uint32_t>(O_ACCMODE)) | O_RDWR;
   return flags;
 }
 

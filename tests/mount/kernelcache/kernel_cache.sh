@@ -11,7 +11,9 @@
 # directory can change under it, both are off by default (every lookup and every open's
 # reads reach the server, and a name or content made on the host shows at once); with
 # -o keep_cache,negative_timeout=S they are on, and a host change shows once the
-# timeouts pass.
+# timeouts pass. With -o writeback_cache, a write that covers part of a page not in the
+# cache, through a write-only open, works (the kernel reads the rest of the page through
+# that open).
 # shellcheck source=../robust/common.sh
 source "$(dirname "$0")/../robust/common.sh"
 
@@ -94,5 +96,23 @@ if [[ $kind == mirror ]]; then
   host_fill data z
   [[ $(head -c 7 "$mnt/data") == zzzzzzz ]] || fail "a host rewrite does not show at the next open"
 fi
+unmount_kind
+
+# The writeback cache: the file's pages dropped (written back first), then 5 bytes
+# written in the middle of the first page through an O_WRONLY open (dd would open the
+# file read-write).
+options=writeback_cache
+[[ $kind == mirror ]] && options+=,nopassthrough
+mount_kind "$options"
+note "mounted $kind with $options"
+printf 'hello world, this is a file' >"$mnt/partial" || fail "write failed"
+sync "$mnt/partial" || fail "sync failed"
+dd if="$mnt/partial" iflag=nocache count=0 status=none || fail "dropping the cached pages failed"
+python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.pwrite(fd, b"HELLO", 6)
+os.close(fd)' "$mnt/partial" || fail "a partial-page write through a write-only open failed"
+[[ $(cat "$mnt/partial") == 'hello HELLO, this is a file' ]] ||
+  fail "a partial-page write left: $(cat "$mnt/partial")"
 unmount_kind
 echo "PASS [$test_name]"

@@ -137,6 +137,30 @@ TEST_F(DispatchTest, WritebackCacheWritesLandAtTheKernelsOffsets) {
   EXPECT_EQ(Release(file, fh).error, 0);
 }
 
+// The kernel fills a page that a cached write covers only in part with a READ through
+// the writer's own handle, even when the program opened the file write-only.
+TEST_F(DispatchTest, WritebackCacheLetsAWriteOnlyOpenRead) {
+  ConnectionInfo info;
+  info.flags = init_flag::kWritebackCache;
+  dispatcher().Init(info);
+  uint64_t file, fh;
+  MustCreate(kRootId, "f", &file, &fh, O_WRONLY | O_CREAT);
+  ASSERT_EQ(Write(file, fh, 0, "hello world").error, 0);
+  EXPECT_EQ(Read(file, fh, 0, 100).Text(), "hello world");
+  uint64_t writer = MustOpen(file, O_WRONLY);
+  EXPECT_EQ(Read(file, writer, 6, 100).Text(), "world");
+  EXPECT_EQ(Release(file, writer).error, 0);
+  EXPECT_EQ(Release(file, fh).error, 0);
+}
+
+TEST_F(DispatchTest, WithoutTheWritebackCacheAWriteOnlyOpenCannotRead) {
+  uint64_t file, fh;
+  MustCreate(kRootId, "f", &file, &fh, O_WRONLY | O_CREAT);
+  ASSERT_EQ(Write(file, fh, 0, "hello world").error, 0);
+  EXPECT_NE(Read(file, fh, 0, 100).error, 0);
+  EXPECT_EQ(Release(file, fh).error, 0);
+}
+
 TEST_F(DispatchTest, UnlinkOfAnOpenFileKeepsReadsWorking) {
   uint64_t file, fh;
   MustCreate(kRootId, "f", &file, &fh);

@@ -15,6 +15,12 @@ namespace {
 struct TraceDriverState {
   TraceOptions defaults;
   ProcessNameCache processNames;
+  // CLOCK_REALTIME minus CLOCK_MONOTONIC, read once when the driver loads and shared by
+  // all its devices: one clock read per record then gives both the duration and the wall
+  // time (which thus ignores clock steps after the load), and the records of two stacked
+  // trace devices order as their calls did (each device's own reading of the two clocks
+  // differed by ~100 ns, enough to put a nested call before the one around it).
+  int64_t wallMinusMonotonicNs = 0;
 };
 
 struct TraceDeviceState {
@@ -22,9 +28,7 @@ struct TraceDeviceState {
   std::shared_ptr<TraceLog> log;
   ProcessNameCache* processNames = nullptr;  // the driver's, which outlives its devices
   FixedText<48> lowerName;                   // precomputed: copied into every record
-  // CLOCK_REALTIME minus CLOCK_MONOTONIC at attach: one clock read per record gives both
-  // the duration and the wall time (which thus ignores clock steps after attach).
-  int64_t wallMinusMonotonicNs = 0;
+  int64_t wallMinusMonotonicNs = 0;          // the driver's
 };
 
 int64_t ClockNs(clockid_t clock) {
@@ -204,6 +208,7 @@ NtStatus TraceDriverEntry(DriverObject* driver, std::string_view parameters) {
   }
   TraceDriverState& state = driver->CreateDriverExtension<TraceDriverState>();
   state.defaults = std::move(defaults);
+  state.wallMinusMonotonicNs = ClockNs(CLOCK_REALTIME) - ClockNs(CLOCK_MONOTONIC);
   driver->majorFunction.fill(TraceDispatch);
   driver->addDevice = TraceAddDevice;
   return NtStatus::Success;
@@ -238,7 +243,7 @@ NtStatus TraceAttach(DriverObject* traceDriver, DeviceObject* volume, std::strin
   TraceDeviceState& state = device->CreateExtension<TraceDeviceState>();
   state.log = std::move(log);
   state.processNames = &driverState->processNames;
-  state.wallMinusMonotonicNs = ClockNs(CLOCK_REALTIME) - ClockNs(CLOCK_MONOTONIC);
+  state.wallMinusMonotonicNs = driverState->wallMinusMonotonicNs;
   state.lower = top;
   state.lowerName.Assign(top->name());
   DeviceObject* lower = IoAttachDeviceToDeviceStack(device, top);
