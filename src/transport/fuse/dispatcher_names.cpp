@@ -91,10 +91,9 @@ Next DispatcherImpl::StepLookup(Operation& op) {
     } else {
       return FailLookup(op, status);
     }
+  } else if (op.step == 1 && !NtSuccess(op.irp.ioStatus.status)) {
+    return FailLookup(op, op.irp.ioStatus.status);  // the open of the name below
   } else {
-    if (op.step == 1 && !NtSuccess(op.irp.ioStatus.status)) {
-      return FailLookup(op, op.irp.ioStatus.status);
-    }
     return StepEntryOfCreated(op);
   }
   op.step = 1;

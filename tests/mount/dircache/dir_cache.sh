@@ -40,13 +40,14 @@ for i in $(seq 500); do : >"$mnt/d/file-$i"; done
 
 reset_irp_stats
 expect_names "$mnt/d" 500 "first listing"
-first=$(listings_sent)
+first=$(listings_sent) || exit 1
 expect_names "$mnt/d" 500 "second listing"
-second=$(($(listings_sent) - first))
+second=$(listings_sent) || exit 1
+second=$((second - first))
 reset_irp_stats
 expect_names "$mnt/d" 500 "third listing"
 expect_names "$mnt/d" 500 "fourth listing"
-cached=$(listings_sent)
+cached=$(listings_sent) || exit 1
 note "listings of an unchanged 500-entry directory: $first, $second, then $cached DIRECTORY_CONTROL IRPs"
 [[ $first -gt 0 && $second -gt 0 ]] || fail "the first two listings did not reach the server"
 [[ $cached -eq 0 ]] || fail "the kernel did not answer the listings itself: $(irp_stats)"

@@ -45,12 +45,13 @@ expect_lookups_sent() {
   for _ in 1 2 3; do
     stat "$mnt/$1" >/dev/null 2>&1 && fail "$1 exists before it was made"
   done
-  sent=$(irps_sent IRP_MJ_QUERY_OPEN)
+  sent=$(irps_sent IRP_MJ_QUERY_OPEN) || exit 1
   [[ $sent -eq $2 ]] || fail "three lookups of a missing name sent $sent QUERY_OPENs, expected $2"
 }
 
 # reads_of_a_second_pass FILE: reads FILE, waits for its attributes to expire, reads it
-# again and prints the IRP_MJ_READs of the second pass.
+# again and prints the IRP_MJ_READs of the second pass. Run in $(...), where fail only
+# ends the subshell: callers add `|| exit 1` (an empty count would read as 0).
 reads_of_a_second_pass() {
   cat "$1" >/dev/null || fail "reading $1 failed"
   sleep 0.4
@@ -68,7 +69,7 @@ expect_lookups_sent probe 1
 : >"$mnt/probe" || fail "create of a remembered missing name failed"
 [[ -e $mnt/probe ]] || fail "a name made through the mount does not show at once"
 head -c 65536 /dev/urandom >"$mnt/data" || fail "write failed"
-n=$(reads_of_a_second_pass "$mnt/data")
+n=$(reads_of_a_second_pass "$mnt/data") || exit 1
 [[ $n -eq 0 ]] || fail "a second read of an unchanged file sent $n READs, expected none"
 printf 'CHANGED' | dd of="$mnt/data" conv=notrunc status=none || fail "rewrite failed"
 [[ $(head -c 7 "$mnt/data") == CHANGED ]] || fail "a write through the mount does not show at once"
@@ -86,7 +87,7 @@ unmount_kind
 mount_with_caches off
 expect_lookups_sent probe 3
 head -c 65536 /dev/urandom >"$mnt/data" || fail "write failed"
-n=$(reads_of_a_second_pass "$mnt/data")
+n=$(reads_of_a_second_pass "$mnt/data") || exit 1
 [[ $n -gt 0 ]] || fail "without keep_cache a second open read nothing from the server"
 if [[ $kind == mirror ]]; then
   # Behind the kernel, seen at once: each lookup and each open asks the host.

@@ -23,6 +23,7 @@ irp_stats() {
 }
 
 # irps_sent MAJOR: IRPs of that major (IRP_MJ_...) the server handled since the last reset.
+# Called in $(...), where fail ends only the subshell: callers add `|| exit 1`.
 irps_sent() {
   local stats
   stats=$(irp_stats) || exit 1
