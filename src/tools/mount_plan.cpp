@@ -119,6 +119,10 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
   if (key == "nokeep_cache") return flag(&plan->dispatcher.keepCache, false);
   // The kernel's directory cache (DispatcherOptions::cacheDirectories), on by default.
   if (key == "dir_cache") return onOff(&plan->dispatcher.cacheDirectories);
+  // Extended attributes (DispatcherOptions::extendedAttributes), on by default; off, the
+  // kernel no longer asks for security.capability before writes.
+  if (key == "xattr") return onOff(&plan->dispatcher.extendedAttributes);
+  if (key == "noxattr") return flag(&plan->dispatcher.extendedAttributes, false);
   if (key == "attr_timeout") {
     return hasValue && ParseDouble(value, &plan->dispatcher.attrTimeout) ? true : badValue();
   }

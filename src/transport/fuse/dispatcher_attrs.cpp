@@ -284,6 +284,8 @@ Next DispatcherImpl::StepReadlink(Operation& op) {
 
 void DispatcherImpl::Getxattr(const RequestContext& ctx, const fuse_getxattr_in& in,
                               std::string_view name, Reply reply) {
+  if (!options_.extendedAttributes)
+    return FuseDispatcher::Getxattr(ctx, in, name, std::move(reply));
   Operation* op = Begin(OpKind::kGetxattr, ctx, std::move(reply));
   KeepNames(op, name);
   op->size = in.size;
@@ -330,6 +332,9 @@ Next DispatcherImpl::StepGetxattr(Operation& op) {
 void DispatcherImpl::Setxattr(const RequestContext& ctx, const fuse_setxattr_in& in,
                               std::string_view name, std::span<const std::byte> value,
                               Reply reply) {
+  if (!options_.extendedAttributes) {
+    return FuseDispatcher::Setxattr(ctx, in, name, value, std::move(reply));
+  }
   uint32_t flags = 0;
   if (in.flags & XATTR_CREATE) flags |= ea_flag::kCreate;
   if (in.flags & XATTR_REPLACE) flags |= ea_flag::kReplace;
@@ -347,6 +352,7 @@ void DispatcherImpl::Setxattr(const RequestContext& ctx, const fuse_setxattr_in&
 }
 
 void DispatcherImpl::Removexattr(const RequestContext& ctx, std::string_view name, Reply reply) {
+  if (!options_.extendedAttributes) return FuseDispatcher::Removexattr(ctx, name, std::move(reply));
   Operation* op = Begin(OpKind::kSimple, ctx, std::move(reply), detail::Input::kPinned);
   FileObject* node = nodes_.Reference(NodeId{ctx.nodeid});
   if (node == nullptr) return FailEarly(op, kStaleNode);

@@ -80,6 +80,11 @@ struct DispatcherOptions {
   // mirror's host directory) shows within attrTimeout, like the names around it. Only
   // with FUSE_AUTO_INVAL_DATA, without which the kernel never checks the mtime.
   bool cacheDirectories = true;
+  // false: every xattr request is answered ENOSYS, as if the dispatcher had none, so the
+  // kernel stops sending them (getfattr and setfattr on the mount then fail with
+  // EOPNOTSUPP). Spares the GETXATTR of security.capability the kernel sends before the
+  // first write after each attribute refresh (docs/fuse-mapping.md, Set-ID bits).
+  bool extendedAttributes = true;
 };
 
 class DispatcherImpl final : public FuseDispatcher {

@@ -136,6 +136,21 @@ TEST(MountCommandParseTest, KernelCachesFollowWhetherTheDriverIsChangedOnlyThrou
   EXPECT_FALSE(Parse({"memfs", "/tmp", "-o", "nokeep_cache=1"}, &memfsOff, &error));
 }
 
+TEST(MountCommandParseTest, ExtendedAttributesAreOnUnlessTurnedOff) {
+  std::string error;
+  MountPlan plan;
+  ASSERT_TRUE(Parse({"mirror", "/usr", "/tmp"}, &plan, &error)) << error;
+  EXPECT_TRUE(plan.dispatcher.extendedAttributes);
+  MountPlan off;
+  ASSERT_TRUE(Parse({"memfs", "/tmp", "-o", "noxattr"}, &off, &error)) << error;
+  EXPECT_FALSE(off.dispatcher.extendedAttributes);
+  MountPlan offThenOn;
+  ASSERT_TRUE(Parse({"memfs", "/tmp", "-o", "xattr=off,xattr"}, &offThenOn, &error)) << error;
+  EXPECT_TRUE(offThenOn.dispatcher.extendedAttributes);
+  EXPECT_FALSE(Parse({"memfs", "/tmp", "-o", "noxattr=1"}, &off, &error));
+  EXPECT_FALSE(Parse({"memfs", "/tmp", "-o", "xattr=maybe"}, &off, &error));
+}
+
 TEST(MountCommandParseTest, RelativeMountPointBecomesAbsolute) {
   MountPlan plan;
   std::string error;

@@ -75,6 +75,28 @@ TEST_F(XattrTest, ListAndRemove) {
   EXPECT_EQ(List(64).Text(), std::string("user.bb\0", 8));
 }
 
+// Turned off, every xattr request is refused as unimplemented (ENOSYS, after which the
+// kernel sends no more) instead of reaching the volume, which keeps what it held.
+TEST_F(XattrTest, TurnedOffEveryXattrRequestIsUnimplemented) {
+  ASSERT_EQ(Set("user.kept", "1").error, 0);
+  auto restart = [&](bool extendedAttributes) {
+    dispatcher_.reset();
+    options_.extendedAttributes = extendedAttributes;
+    ASSERT_EQ(DispatcherImpl::Create(volume_, options_, &dispatcher_), NtStatus::Success);
+    file_ = EntryOf(Lookup(kRootId, "f")).nodeid;
+  };
+  restart(false);
+  EXPECT_EQ(Get("user.kept", 64).error, ENOSYS);
+  EXPECT_EQ(Get("user.kept", 0).error, ENOSYS);
+  EXPECT_EQ(List(64).error, ENOSYS);
+  EXPECT_EQ(List(0).error, ENOSYS);
+  EXPECT_EQ(Set("user.new", "2").error, ENOSYS);
+  EXPECT_EQ(Remove("user.kept").error, ENOSYS);
+  restart(true);
+  EXPECT_EQ(Get("user.kept", 64).Text(), "1");
+  EXPECT_EQ(Get("user.new", 64).error, ENODATA);
+}
+
 TEST_F(DispatchTest, StatfsReportsTheVolume) {
   RequestContext ctx = Ctx(Opcode::kStatfs, kRootId);
   dispatcher().Statfs(ctx, NewReply(ctx));
