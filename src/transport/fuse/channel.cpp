@@ -114,7 +114,7 @@ FuseChannel::FuseChannel(FuseTransport& transport, FuseDispatcher& dispatcher,
       options_(options),
       pool_(std::make_unique<BufferPool>(ReceiveBufferSize(options))),
       table_(std::make_unique<RequestTable>(*pool_)),
-      poller_(PollWindowFor(options.spinWindow)) {}
+      poller_(PollWindowFor(options.spinWindow), options.spinOnlyWithASpareCpu) {}
 
 FuseChannel::~FuseChannel() {
   Wait();

@@ -74,6 +74,9 @@ struct ChannelOptions {
   // How long a /dev/fuse worker or a ring thread keeps polling for the next request after
   // answering one (spin_poller.h); 0 turns polling off. Never with one usable CPU.
   std::chrono::microseconds spinWindow = kDefaultSpinWindow;
+  // Poll only while no other task would wait for the CPU (CpuLoadProbe); false polls
+  // whatever the load (tests that need polls to happen on a busy machine).
+  bool spinOnlyWithASpareCpu = true;
   // Park the workers after the first while it keeps up alone (standby_gate.h). Only
   // where workers poll: without polling the kernel's wake-ups are the only ones.
   bool standbyGate = true;

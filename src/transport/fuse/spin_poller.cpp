@@ -9,6 +9,10 @@
 
 namespace irpfs::fuse {
 
+SpinPoller::SpinPoller(std::chrono::microseconds window, bool onlyWithASpareCpu) : window_(window) {
+  if (enabled() && onlyWithASpareCpu) load_ = std::make_unique<CpuLoadProbe>();
+}
+
 ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buffer,
                          bool* foundWaiting) {
   if (foundWaiting != nullptr) *foundWaiting = false;
@@ -18,10 +22,15 @@ ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buff
     GiveUp(fd, blockingFlags, turn);
     return -EAGAIN;
   }
+  const auto now = std::chrono::steady_clock::now();
   if (!turn->held) {
     // Busy CPUs first: then the switch to O_NONBLOCK and back would be all the poll did.
     if (handling_.load(std::memory_order_relaxed) != 0 ||
         turnTaken_.exchange(true, std::memory_order_acquire)) {
+      return -EAGAIN;
+    }
+    if (!CpuToSpare(now, /*due=*/true)) {
+      turnTaken_.store(false, std::memory_order_release);
       return -EAGAIN;
     }
     turn->held = true;
@@ -29,8 +38,12 @@ ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buff
       GiveUp(fd, blockingFlags, turn);
       return -EAGAIN;
     }
+  } else if (!CpuToSpare(now, /*due=*/false)) {
+    // A steady stream keeps the turn; the load is looked at again now and then.
+    GiveUp(fd, blockingFlags, turn);
+    return -EAGAIN;
   }
-  const auto until = std::chrono::steady_clock::now() + window_;
+  const auto until = now + window_;
   // Another worker handling a request means the CPUs have work and requests are coming
   // in anyway: a blocking read takes a queued one just as fast, and one that finds the
   // queue empty sleeps instead of taking CPU time from the others.
@@ -66,6 +79,17 @@ ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buff
   }
   GiveUp(fd, blockingFlags, turn);
   return -EAGAIN;
+}
+
+bool SpinPoller::CpuToSpare(std::chrono::steady_clock::time_point now, bool due) {
+  if (load_ == nullptr) return true;
+  if (!due && now - lastLoadCheck_ < kLoadRecheck) return true;
+  lastLoadCheck_ = now;
+  if (load_->EveryRunnableTaskHasACpu()) return true;
+  busySkips_.fetch_add(1, std::memory_order_relaxed);
+  // The load of a build changes over milliseconds: skip a few polls before asking again.
+  skip_.store(kBusySkips, std::memory_order_relaxed);
+  return false;
 }
 
 void SpinPoller::GiveUp(int fd, int blockingFlags, Turn* turn) {

@@ -32,6 +32,15 @@
 //   -j2 on memfs 2.6% slower than without polling). Between two reads the poller yields the CPU, so
 //   a worker the kernel woke on the same CPU is not kept waiting (without the yield, queue depth 16
 //   lost up to a fifth of its IOPS on two CPUs).
+// - Nor where another task would wait for the CPU: a worker about to start polling first
+//   asks the kernel how many tasks are runnable (CpuLoadProbe, one pread of
+//   /proc/loadavg) and polls only if that is no more than the usable CPUs, itself
+//   included (a worker that keeps the turn through a steady stream asks again every
+//   millisecond; after a no, the next few polls are skipped without asking). During
+//   make -j2 on two CPUs the compilers keep both busy, and polling there cost about
+//   8 000 EAGAIN reads and as many sched_yield calls per build (the mirror's daemon: 72
+//   ms of CPU per build, where passthrough_ll used 54); at queue depth 1 the caller it
+//   just answered and the worker make two, and polling goes on.
 // - With a single usable CPU polling would only take time from the caller, so the
 //   channel does not poll there (PollWindowFor), on /dev/fuse or on the rings.
 // - Polling needs a descriptor no other worker reads (a FUSE_DEV_IOC_CLONE fd), because
@@ -43,8 +52,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
 #include "transport/fuse/buffer_pool.h"
+#include "transport/fuse/cpu_load_probe.h"
 
 namespace irpfs::fuse {
 
@@ -55,8 +66,9 @@ inline constexpr std::chrono::microseconds kDefaultSpinWindow{50};
 
 class SpinPoller {
  public:
-  // window 0 turns polling off.
-  explicit SpinPoller(std::chrono::microseconds window) : window_(window) {}
+  // window 0 turns polling off. onlyWithASpareCpu: poll only while no other task would
+  // wait for the CPU (CpuLoadProbe); false: whatever the load (tests that need polls).
+  explicit SpinPoller(std::chrono::microseconds window, bool onlyWithASpareCpu = true);
 
   bool enabled() const { return window_.count() > 0; }
   std::chrono::microseconds window() const { return window_; }
@@ -87,12 +99,24 @@ class SpinPoller {
 
   // Requests taken while polling, i.e. without a wake-up (for tests and `irpfs stats`).
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  // Polls not started because another task would have waited for the CPU.
+  uint64_t busySkips() const { return busySkips_.load(std::memory_order_relaxed); }
 
  private:
   const std::chrono::microseconds window_;
   std::atomic<bool> turnTaken_{false};
   std::atomic<int> handling_{0};
   std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> busySkips_{0};
+  // Whether polling now would keep no other task from a CPU (see above). `due`: ask the
+  // probe now; else only if kLoadRecheck passed since the last answer. A no skips the
+  // next kBusySkips polls.
+  bool CpuToSpare(std::chrono::steady_clock::time_point now, bool due);
+  static constexpr std::chrono::milliseconds kLoadRecheck{1};
+  static constexpr uint32_t kBusySkips = 4;
+  std::unique_ptr<CpuLoadProbe> load_;  // nullptr: poll whatever the load
+  // Written and read by the turn holder only.
+  std::chrono::steady_clock::time_point lastLoadCheck_{};
   // Backing off after polls that found nothing (see above).
   static constexpr uint32_t kMostSkipsLog2 = 6;
   std::atomic<uint32_t> missStreak_{0};

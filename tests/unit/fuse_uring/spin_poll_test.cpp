@@ -7,12 +7,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "memfs_mount.h"
+#include "transport/fuse/cpu_load_probe.h"
 #include "transport/fuse/spin_poller.h"
 
 namespace irpfs::fuse::testing {
@@ -33,6 +36,8 @@ class SpinPollTest : public ::testing::Test {
     ASSERT_TRUE(fs_.CreateUncached(&error)) << error;
     FuseMountOptions options;
     options.channel.spinWindow = window;
+    // Polls must happen here even while other tests keep the CPUs busy.
+    options.channel.spinOnlyWithASpareCpu = false;
     ASSERT_TRUE(fs_.Mount(options, &error)) << error;
   }
 
@@ -100,7 +105,8 @@ TEST(PollWindowFor, IsZeroWithOneUsableCpu) {
 // A pipe standing in for a worker's /dev/fuse descriptor (any descriptor behaves the
 // same for the poller), a small receive buffer, and a poller with `window`.
 struct PollRig {
-  explicit PollRig(std::chrono::microseconds window) : poller(window) {
+  explicit PollRig(std::chrono::microseconds window, bool onlyWithASpareCpu = false)
+      : poller(window, onlyWithASpareCpu) {
     if (pipe(fds) != 0) ADD_FAILURE() << "pipe: " << std::strerror(errno);
     blocking = fcntl(fds[0], F_GETFL);
     buffer.data = storage;
@@ -166,6 +172,59 @@ TEST(SpinPollerBackoffTest, SkipsPollsAfterAWindowWithoutARequest) {
   for (int i = 0; i < 4; ++i) EXPECT_EQ(rig.Read(), -EAGAIN) << "skip " << i;
   EXPECT_EQ(rig.Read(), 1);
   EXPECT_EQ(static_cast<char>(rig.storage[0]), 'b');
+}
+
+TEST(CpuLoadProbeTest, ReadsTheRunnableCountOfALoadavgLine) {
+  EXPECT_EQ(CpuLoadProbe::RunnableTasks("0.52 0.58 0.59 3/197 11206\n"), 3);
+  EXPECT_EQ(CpuLoadProbe::RunnableTasks("12.00 9.50 7.25 17/1200 99"), 17);
+  for (const char* bad : {"", "0.52 0.58", "0.52 0.58 0.59 /197 1", "0.52 0.58 0.59 x/1",
+                          "0.52 0.58 0.59 3 197", "0.52 0.58 0.59 99999999999/2 1"}) {
+    EXPECT_EQ(CpuLoadProbe::RunnableTasks(bad), -1) << '"' << bad << '"';
+  }
+}
+
+// Threads that keep every usable CPU busy until destroyed.
+class BusyCpus {
+ public:
+  BusyCpus() {
+    for (int i = 0; i < UsableCpus(); ++i) {
+      threads_.emplace_back([this] {
+        while (!stop_.load(std::memory_order_relaxed)) {
+        }
+      });
+    }
+  }
+  ~BusyCpus() {
+    stop_.store(true);
+    for (std::thread& t : threads_) t.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
+
+// With a spinning thread per CPU and this one, more tasks are runnable than there are
+// CPUs: a poller would take a CPU someone waits for.
+TEST(CpuLoadProbeTest, SaysNoWhileEveryCpuIsBusy) {
+  CpuLoadProbe probe;
+  BusyCpus busy;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  int noes = 0;
+  for (int i = 0; i < 20; ++i) noes += probe.EveryRunnableTaskHasACpu() ? 0 : 1;
+  EXPECT_GT(noes, 10);
+}
+
+TEST(SpinPollerTurnTest, IsNotTakenWhileAnotherTaskWouldWaitForTheCpu) {
+  PollRig rig(std::chrono::milliseconds(5), /*onlyWithASpareCpu=*/true);
+  BusyCpus busy;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(rig.Send('a'));
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(rig.Read(), -EAGAIN) << "read " << i;
+  EXPECT_EQ(rig.poller.hits(), 0u);
+  EXPECT_GE(rig.poller.busySkips(), 2u);  // asked, then a few polls skipped, asked again
+  EXPECT_FALSE(rig.turn.held);
+  EXPECT_EQ(rig.Flags(), rig.blocking) << "a refused poll leaves reads blocking";
 }
 
 }  // namespace
