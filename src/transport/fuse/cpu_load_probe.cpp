@@ -10,8 +10,7 @@ namespace irpfs::fuse {
 
 CpuLoadProbe::CpuLoadProbe() {
   fd_ = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-  cpu_set_t allowed;
-  usableCpus_ = sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
+  usableCpus_ = UsableCpuCount();
 }
 
 CpuLoadProbe::~CpuLoadProbe() {
@@ -46,6 +45,11 @@ int CpuLoadProbe::RunnableTasks(std::string_view loadavg) {
   }
   if (digits == 0 || at >= loadavg.size() || loadavg[at] != '/') return -1;
   return runnable;
+}
+
+int UsableCpuCount() {
+  cpu_set_t allowed;
+  return sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
 }
 
 }  // namespace irpfs::fuse

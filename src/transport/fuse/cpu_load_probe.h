@@ -31,4 +31,7 @@ class CpuLoadProbe {
   int usableCpus_ = 0;
 };
 
+// The CPUs this process may run on (its affinity mask), 0 if that cannot be read.
+int UsableCpuCount();
+
 }  // namespace irpfs::fuse

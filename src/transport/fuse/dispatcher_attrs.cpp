@@ -284,8 +284,9 @@ Next DispatcherImpl::StepReadlink(Operation& op) {
 
 void DispatcherImpl::Getxattr(const RequestContext& ctx, const fuse_getxattr_in& in,
                               std::string_view name, Reply reply) {
-  if (!options_.extendedAttributes)
+  if (!options_.extendedAttributes) {
     return FuseDispatcher::Getxattr(ctx, in, name, std::move(reply));
+  }
   Operation* op = Begin(OpKind::kGetxattr, ctx, std::move(reply));
   KeepNames(op, name);
   op->size = in.size;
@@ -352,7 +353,9 @@ void DispatcherImpl::Setxattr(const RequestContext& ctx, const fuse_setxattr_in&
 }
 
 void DispatcherImpl::Removexattr(const RequestContext& ctx, std::string_view name, Reply reply) {
-  if (!options_.extendedAttributes) return FuseDispatcher::Removexattr(ctx, name, std::move(reply));
+  if (!options_.extendedAttributes) {
+    return FuseDispatcher::Removexattr(ctx, name, std::move(reply));
+  }
   Operation* op = Begin(OpKind::kSimple, ctx, std::move(reply), detail::Input::kPinned);
   FileObject* node = nodes_.Reference(NodeId{ctx.nodeid});
   if (node == nullptr) return FailEarly(op, kStaleNode);

@@ -22,14 +22,13 @@ ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buff
     GiveUp(fd, blockingFlags, turn);
     return -EAGAIN;
   }
-  const auto now = std::chrono::steady_clock::now();
   if (!turn->held) {
     // Busy CPUs first: then the switch to O_NONBLOCK and back would be all the poll did.
     if (handling_.load(std::memory_order_relaxed) != 0 ||
         turnTaken_.exchange(true, std::memory_order_acquire)) {
       return -EAGAIN;
     }
-    if (!CpuToSpare(now, /*due=*/true)) {
+    if (!CpuToSpare(/*due=*/true)) {
       turnTaken_.store(false, std::memory_order_release);
       return -EAGAIN;
     }
@@ -38,12 +37,12 @@ ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buff
       GiveUp(fd, blockingFlags, turn);
       return -EAGAIN;
     }
-  } else if (!CpuToSpare(now, /*due=*/false)) {
+  } else if (!CpuToSpare(/*due=*/false)) {
     // A steady stream keeps the turn; the load is looked at again now and then.
     GiveUp(fd, blockingFlags, turn);
     return -EAGAIN;
   }
-  const auto until = now + window_;
+  const auto until = std::chrono::steady_clock::now() + window_;
   // Another worker handling a request means the CPUs have work and requests are coming
   // in anyway: a blocking read takes a queued one just as fast, and one that finds the
   // queue empty sleeps instead of taking CPU time from the others.
@@ -81,8 +80,9 @@ ssize_t SpinPoller::Read(int fd, int blockingFlags, Turn* turn, RecvBuffer* buff
   return -EAGAIN;
 }
 
-bool SpinPoller::CpuToSpare(std::chrono::steady_clock::time_point now, bool due) {
+bool SpinPoller::CpuToSpare(bool due) {
   if (load_ == nullptr) return true;
+  const auto now = std::chrono::steady_clock::now();
   if (!due && now - lastLoadCheck_ < kLoadRecheck) return true;
   lastLoadCheck_ = now;
   if (load_->EveryRunnableTaskHasACpu()) return true;
@@ -102,9 +102,7 @@ void SpinPoller::GiveUp(int fd, int blockingFlags, Turn* turn) {
 }
 
 std::chrono::microseconds PollWindowFor(std::chrono::microseconds requested) {
-  cpu_set_t allowed;
-  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return std::chrono::microseconds{0};
-  return CPU_COUNT(&allowed) >= 2 ? requested : std::chrono::microseconds{0};
+  return UsableCpuCount() >= 2 ? requested : std::chrono::microseconds{0};
 }
 
 }  // namespace irpfs::fuse

@@ -36,11 +36,13 @@
 //   asks the kernel how many tasks are runnable (CpuLoadProbe, one pread of
 //   /proc/loadavg) and polls only if that is no more than the usable CPUs, itself
 //   included (a worker that keeps the turn through a steady stream asks again every
-//   millisecond; after a no, the next few polls are skipped without asking). During
-//   make -j2 on two CPUs the compilers keep both busy, and polling there cost about
-//   8 000 EAGAIN reads and as many sched_yield calls per build (the mirror's daemon: 72
-//   ms of CPU per build, where passthrough_ll used 54); at queue depth 1 the caller it
-//   just answered and the worker make two, and polling goes on.
+//   millisecond; after a no, the next few polls are skipped without asking). At queue
+//   depth 1 the caller it just answered and the worker make two, and polling goes on.
+//   Under make -j2 it spares less than hoped: polling there cost about 8 000 EAGAIN
+//   reads and as many sched_yield calls per build (the mirror's daemon: 69-72 ms of CPU
+//   per build, 52-54 ms with spin=0 and for passthrough_ll), and with the check still
+//   about 7 500 of each, because the compilers' cc1 and as run as a pipe and the count
+//   often shows a CPU to spare.
 // - With a single usable CPU polling would only take time from the caller, so the
 //   channel does not poll there (PollWindowFor), on /dev/fuse or on the rings.
 // - Polling needs a descriptor no other worker reads (a FUSE_DEV_IOC_CLONE fd), because
@@ -111,7 +113,7 @@ class SpinPoller {
   // Whether polling now would keep no other task from a CPU (see above). `due`: ask the
   // probe now; else only if kLoadRecheck passed since the last answer. A no skips the
   // next kBusySkips polls.
-  bool CpuToSpare(std::chrono::steady_clock::time_point now, bool due);
+  bool CpuToSpare(bool due);
   static constexpr std::chrono::milliseconds kLoadRecheck{1};
   static constexpr uint32_t kBusySkips = 4;
   std::unique_ptr<CpuLoadProbe> load_;  // nullptr: poll whatever the load

@@ -39,5 +39,6 @@ for i in $(seq 40); do
   stat -c %s f >/dev/null
 done
 expect_eq "$(wc -l <f)" "41" "lines appended"
-expect_eq "$(($(ea_irps) - before))" "0" "xattr IRPs sent for 40 writes after refreshes"
+after=$(ea_irps)
+expect_eq "$((after - before))" "0" "xattr IRPs sent for 40 writes after refreshes"
 pass

@@ -75,9 +75,9 @@ TEST_F(XattrTest, ListAndRemove) {
   EXPECT_EQ(List(64).Text(), std::string("user.bb\0", 8));
 }
 
-// Turned off, every xattr request is refused as unimplemented (ENOSYS, after which the
-// kernel sends no more) instead of reaching the volume, which keeps what it held.
-TEST_F(XattrTest, TurnedOffEveryXattrRequestIsUnimplemented) {
+// Turned off, every xattr request is answered ENOSYS (after which the kernel sends no
+// more) instead of reaching the volume, which keeps what it held.
+TEST_F(XattrTest, TurnedOffEveryXattrRequestAnswersEnosys) {
   ASSERT_EQ(Set("user.kept", "1").error, 0);
   auto restart = [&](bool extendedAttributes) {
     dispatcher_.reset();
