@@ -102,6 +102,16 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
     channel.spinWindow = std::chrono::microseconds(parsed);
     return true;
   }
+  // slice=USEC: the scheduler slice of the serving threads (worker_slice.h); 0 keeps the
+  // kernel's default. The kernel takes 100 us to 100 ms.
+  if (key == "slice") {
+    uint64_t parsed = 0;
+    if (!hasValue || !ParseUnsigned(value, 100000, &parsed) || (parsed != 0 && parsed < 100)) {
+      return badValue();
+    }
+    channel.workerSlice = std::chrono::microseconds(parsed);
+    return true;
+  }
   // Without FUSE_ASYNC_READ (and FUSE_ASYNC_DIO) every READ is a request its reader waits
   // on, which a signal interrupts (FUSE_INTERRUPT); with them, readahead and async direct
   // I/O are background requests that nothing short of SIGKILL interrupts. For drivers

@@ -321,6 +321,7 @@ bool FuseChannel::StartUring() {
   queueOptions.devFd = transport_.SessionFd();
   queueOptions.depth = std::max(1u, options_.uringDepth);
   queueOptions.spinWindow = poller_.window();  // decided once, for both transports
+  queueOptions.workerSlice = options_.workerSlice;
   // The kernel refuses payload buffers smaller than its max payload.
   queueOptions.payloadSize = std::max<size_t>(
       {kMinReadBuffer, info_.maxWrite, static_cast<size_t>(info_.maxPages) * kPageSize});
@@ -374,6 +375,7 @@ uint64_t FuseChannel::UringRequestCount() const {
 
 void FuseChannel::Worker(int fd, unsigned index, bool ownsFd) {
   if (options_.pinWorkers) PinToCpu(index);
+  TakeWorkerSlice(options_.workerSlice);
   const int blockingFlags = ownsFd && poller_.enabled() ? fcntl(fd, F_GETFL) : -1;
   // Without polling, the busy count (a cache line all workers share) is not touched.
   const bool polling = blockingFlags >= 0;

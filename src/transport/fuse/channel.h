@@ -41,6 +41,7 @@
 #include "transport/fuse/standby_gate.h"
 #include "transport/fuse/transport.h"
 #include "transport/fuse/uring_queue.h"
+#include "transport/fuse/worker_slice.h"
 
 namespace irpfs::fuse {
 
@@ -77,6 +78,9 @@ struct ChannelOptions {
   // Poll only while no other task would wait for the CPU (CpuLoadProbe); false polls
   // whatever the load (tests that need polls to happen on a busy machine).
   bool spinOnlyWithASpareCpu = true;
+  // The scheduler slice the workers and ring threads ask for (worker_slice.h), so a woken
+  // worker runs at once on a busy CPU; 0 leaves them the kernel's default.
+  std::chrono::microseconds workerSlice = kDefaultWorkerSlice;
   // Park the workers after the first while it keeps up alone (standby_gate.h). Only
   // where workers poll: without polling the kernel's wake-ups are the only ones.
   bool standbyGate = true;

@@ -12,6 +12,7 @@
 #include <new>
 
 #include "transport/fuse/log.h"
+#include "transport/fuse/worker_slice.h"
 
 namespace irpfs::fuse {
 namespace {
@@ -169,6 +170,7 @@ void UringQueue::ReportStart(int result) {
 
 void UringQueue::Run(void (*onExit)(void*), void* exitCtx) {
   if (options_.pinToCpu) PinToCpu(options_.qid);
+  TakeWorkerSlice(options_.workerSlice);
   tCurrentQueue = this;
   int result = Setup();
   ReportStart(result);

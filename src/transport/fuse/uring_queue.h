@@ -58,6 +58,8 @@ struct UringQueueOptions {
   // After serving requests, how long the thread keeps looking for the next one before it
   // sleeps in io_uring_enter (0: never). See spin_poller.h for why polling pays here.
   std::chrono::microseconds spinWindow{0};
+  // The scheduler slice the thread asks for (worker_slice.h); 0: the kernel's default.
+  std::chrono::microseconds workerSlice{0};
 };
 
 class UringQueue final : public ReplySink {

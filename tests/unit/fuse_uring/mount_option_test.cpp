@@ -1,5 +1,6 @@
 // `irpfs mount -o uring` asks the channel for io_uring and lets the mount enable it;
-// `-o spin=USEC` sets how long /dev/fuse workers poll (spin_poller.h).
+// `-o spin=USEC` sets how long /dev/fuse workers poll (spin_poller.h); `-o slice=USEC` the
+// serving threads' scheduler slice (worker_slice.h).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -37,6 +38,26 @@ TEST(SpinMountOption, SetsThePollWindow) {
 
 TEST(SpinMountOption, WantsMicrosecondsUpToOneSecond) {
   for (const char* bad : {"spin", "spin=", "spin=fast", "spin=-1", "spin=1000001"}) {
+    MountPlan plan;
+    std::string error;
+    EXPECT_FALSE(ApplyMountOption(bad, &plan, &error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
+}
+
+TEST(SliceMountOption, SetsTheWorkersSchedulerSlice) {
+  MountPlan plan;
+  std::string error;
+  EXPECT_EQ(plan.fuse.channel.workerSlice, fuse::kDefaultWorkerSlice);
+  ASSERT_TRUE(ApplyMountOption("slice=0", &plan, &error)) << error;
+  EXPECT_EQ(plan.fuse.channel.workerSlice.count(), 0);
+  ASSERT_TRUE(ApplyMountOption("slice=250", &plan, &error)) << error;
+  EXPECT_EQ(plan.fuse.channel.workerSlice.count(), 250);
+}
+
+TEST(SliceMountOption, WantsWhatTheKernelTakes) {
+  // 0 (the kernel's default), else 100 us to 100 ms.
+  for (const char* bad : {"slice", "slice=", "slice=short", "slice=99", "slice=100001"}) {
     MountPlan plan;
     std::string error;
     EXPECT_FALSE(ApplyMountOption(bad, &plan, &error)) << bad;
