@@ -127,6 +127,10 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
   // The page cache kept across opens; on by default for drivers nothing else changes.
   if (key == "keep_cache") return flag(&plan->dispatcher.keepCache, true);
   if (key == "nokeep_cache") return flag(&plan->dispatcher.keepCache, false);
+  // Without keep_cache: keep the page cache at an open that finds the file unchanged since
+  // the previous one (DispatcherOptions::autoCache), on by default.
+  if (key == "auto_cache") return flag(&plan->dispatcher.autoCache, true);
+  if (key == "noauto_cache") return flag(&plan->dispatcher.autoCache, false);
   // The kernel's directory cache (DispatcherOptions::cacheDirectories), on by default.
   if (key == "dir_cache") return onOff(&plan->dispatcher.cacheDirectories);
   // Extended attributes (DispatcherOptions::extendedAttributes), on by default; off, the
@@ -233,6 +237,7 @@ bool ParseMountCommand(int argc, char** argv, MountPlan* plan, std::string* erro
   plan->fuse.channel.passthrough = plan->driver->passthroughByDefault;
   plan->fuse.channel.handleKillprivV2 = plan->driver->dropsPrivileges;
   plan->dispatcher.keepCache = plan->driver->changedOnlyThroughTheMount;
+  plan->dispatcher.autoCache = true;
 
   std::vector<std::string> entries;
   for (const std::string& text : options) SplitOptions(text, &entries);

@@ -2,6 +2,7 @@
 // FALLOCATE, LSEEK, the byte-range locks and IOCTL. All but OPEN go to the FileObject
 // the fh names.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -78,12 +79,20 @@ Next DispatcherImpl::StepOpen(Operation& op) {
     case 1:
       if (!NtSuccess(status)) return Fail(op, status);
       op.opened = std::exchange(op.created, nullptr);
-      if (!op.openInfo.directory && PrepareBackingQuery(op)) return Next::kSend;
+      if (op.openInfo.directory) break;
+      if (PrepareBackingQuery(op)) return Next::kSend;  // answered at step 2
+      if (StatsOpensForAutoCache()) {
+        op.step = 3;  // answered at step 3
+        detail::PrepareQueryStat(op, op.opened);
+        return Next::kSend;
+      }
       break;
     default:
-      break;  // the backing query answered; ChooseOpenIo reads its status
+      break;  // the backing query or the stat answered
   }
-  bool queried = op.step == 3;
+  // op.step is one past the step that ran last.
+  const bool queried = op.step == 3;
+  const bool statted = op.step == 4 && NtSuccess(status);
   OpenInfo info{op.flags, op.openInfo.directory, NodeId{op.ctx.nodeid}};
   fuse_open_out out{};
   // Directory opens have no backing file; their flags say whether the kernel caches listings.
@@ -91,6 +100,7 @@ Next DispatcherImpl::StepOpen(Operation& op) {
     out.open_flags = DirectoryOpenFlags(info.node);
   } else {
     ChooseOpenIo(op, NodeEntry{info.node, nodes_.Generation(info.node)}, queried, &info, &out);
+    if (statted && UnchangedSinceLastOpen(info.node, op.stat)) out.open_flags |= fopen::kKeepCache;
   }
   out.fh = handles_.Insert(std::exchange(op.opened, nullptr), info).value;
   ReleaseHeld(op);
@@ -141,6 +151,16 @@ uint32_t DispatcherImpl::DirectoryOpenFlags(NodeId node) {
   if (!options_.cacheDirectories || !connection_.Has(init_flag::kAutoInvalData)) return 0;
   // Without KEEP_CACHE the kernel drops the listing it kept at this open.
   return listings_.Opened(node.value) ? fopen::kCacheDir | fopen::kKeepCache : 0;
+}
+
+bool DispatcherImpl::StatsOpensForAutoCache() const {
+  return options_.autoCache && !options_.keepCache && !backing_.enabled();
+}
+
+bool DispatcherImpl::UnchangedSinceLastOpen(NodeId node, const FileStat& stat) {
+  if (!S_ISREG(stat.mode)) return false;
+  FileVersion version{stat.ctime.sec, stat.ctime.nsec, stat.mtime.sec, stat.mtime.nsec, stat.size};
+  return nodes_.SwapOpenVersion(node, version);
 }
 
 uint32_t DispatcherImpl::OpenReplyFlags(uint32_t openFlags) const {

@@ -73,6 +73,16 @@ struct DispatcherOptions {
   // behind the kernel then shows only when it refreshes the attributes and finds another
   // mtime or size (FUSE_AUTO_INVAL_DATA), within attrTimeout, not at the next open.
   bool keepCache = false;
+  // Without keepCache: FOPEN_KEEP_CACHE on an open that finds the file as the previous
+  // open through the mount did (the same change time, mtime and size, NodeTable::
+  // SwapOpenVersion), so a file read again and again (a header a build includes in every
+  // unit) is read from the server once, and a change made behind the kernel still shows
+  // at the next open. Costs a QUERY_INFORMATION per open. Only where passthrough is off:
+  // a passthrough open reads the host file and leaves the FUSE page cache alone. As exact
+  // as the host's timestamps: Linux 6.13+ gives a change after a stat a new change time
+  // (multigrain timestamps on tmpfs, ext4, xfs, btrfs); on a host file system with coarse
+  // times, a same-size rewrite within one clock tick of the open could go unseen.
+  bool autoCache = false;
   // FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE on directory opens: the kernel keeps a listing and
   // answers later ones itself. It drops the listing when it changed the directory itself
   // and, at the start of each listing, when the directory's mtime changed (re-read once
@@ -268,6 +278,10 @@ class DispatcherImpl final : public FuseDispatcher {
   // FOPEN_* flags of the OPEN/CREATE reply for an open with these open(2) flags, when it
   // does not go passthrough.
   uint32_t OpenReplyFlags(uint32_t openFlags) const;
+  // Whether OPEN stats each regular file it opens for autoCache.
+  bool StatsOpensForAutoCache() const;
+  // autoCache's choice for an open of `node` that found `stat`: true to keep the cache.
+  bool UnchangedSinceLastOpen(NodeId node, const FileStat& stat);
   // FOPEN_* flags of the OPENDIR reply for directory `node` (listing_history.h).
   uint32_t DirectoryOpenFlags(NodeId node);
 

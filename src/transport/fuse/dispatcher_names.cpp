@@ -242,6 +242,11 @@ Next DispatcherImpl::StepCreate(Operation& op) {
   OpenInfo info{op.flags, false, remembered.entry.id};
   fuse_open_out open{};
   ChooseOpenIo(op, remembered.entry, queried, &info, &open);
+  // The stat of the entry reply serves autoCache too: O_CREAT may have opened a file
+  // the kernel read before.
+  if (StatsOpensForAutoCache() && UnchangedSinceLastOpen(remembered.entry.id, op.stat)) {
+    open.open_flags |= fopen::kKeepCache;
+  }
   open.fh = handles_.Insert(std::exchange(op.opened, nullptr), info).value;
   ReleaseHeld(op);
   op.reply.Create(EntryOut(remembered.entry, op.stat), open);

@@ -93,6 +93,16 @@ FileObject* NodeTable::Forget(NodeId id, uint64_t count) {
   return released;
 }
 
+bool NodeTable::SwapOpenVersion(NodeId id, const FileVersion& now) {
+  std::lock_guard lock(mutex_);
+  Slot* slot = LiveSlotLocked(id);
+  if (slot == nullptr) return false;
+  bool same = slot->versionKnown && slot->openVersion == now;
+  slot->openVersion = now;
+  slot->versionKnown = true;
+  return same;
+}
+
 std::vector<FileObject*> NodeTable::Clear() {
   std::lock_guard lock(mutex_);
   std::vector<FileObject*> released;
@@ -149,6 +159,7 @@ void NodeTable::FreeSlotLocked(uint32_t index) {
   slot.fileObject = nullptr;
   slot.fileId = 0;
   slot.lookups = 0;
+  slot.versionKnown = false;
   // The next node in this slot gets a new generation, so the kernel can tell it from
   // the inode it just evicted.
   ++slot.generation;

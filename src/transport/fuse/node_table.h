@@ -47,6 +47,19 @@ struct NodeEntry {
   uint64_t generation = 0;
 };
 
+// A regular file's version as an open saw it (auto_cache, DispatcherOptions): the
+// host's change time, modification time and size. Any change to the file's data or
+// attributes moves the change time, so two opens that see the same version had nothing
+// change the file between them.
+struct FileVersion {
+  int64_t ctimeSec = 0;
+  uint32_t ctimeNsec = 0;
+  int64_t mtimeSec = 0;
+  uint32_t mtimeNsec = 0;
+  uint64_t size = 0;
+  friend bool operator==(const FileVersion&, const FileVersion&) = default;
+};
+
 // Result of NodeTable::Remember.
 struct RememberResult {
   NodeEntry entry;
@@ -92,6 +105,11 @@ class NodeTable {
   // otherwise. Unknown ids and the root are ignored: a forget cannot fail.
   FileObject* Forget(NodeId id, uint64_t count);
 
+  // Records `now` as the version node `id` was opened at, and says whether the open
+  // before it recorded the same one (false at a node's first open, for a dead id, and
+  // after any change).
+  bool SwapOpenVersion(NodeId id, const FileVersion& now);
+
   // Removes every node, the root included, and returns their FileObjects to close.
   std::vector<FileObject*> Clear();
 
@@ -107,6 +125,8 @@ class NodeTable {
     uint64_t fileId = 0;
     uint64_t lookups = 0;
     uint64_t generation = 0;
+    FileVersion openVersion;  // valid when versionKnown
+    bool versionKnown = false;
   };
 
   Slot* LiveSlotLocked(NodeId id);

@@ -7,11 +7,13 @@
 # missing name looked up again within entry_timeout reaches the server once, a name made
 # through the mount shows at once, and a file read again after its attributes expired is
 # read from the page cache (no IRP_MJ_READ), while a write through the mount shows in the
-# next read; -o nokeep_cache,negative_timeout=0 turns both off. On the mirror, whose host
-# directory can change under it, both are off by default (every lookup and every open's
-# reads reach the server, and a name or content made on the host shows at once); with
-# -o keep_cache,negative_timeout=S they are on, and a host change shows once the
-# timeouts pass. With -o writeback_cache, a write that covers part of a page not in the
+# next read; -o nokeep_cache,noauto_cache,negative_timeout=0 turns both off. On the
+# mirror, whose host directory can change under it, negative entries are off by default
+# and the page cache is kept only at an open that finds the file as the previous open did
+# (auto_cache): a file read again is read from the cache, a host rewrite of the same
+# size shows at the next open, and every lookup of a missing name reaches the server.
+# With -o keep_cache,negative_timeout=S both are on, and a host change shows once the
+# timeouts pass; with -o nokeep_cache,noauto_cache every open's reads reach the server. With -o writeback_cache, a write that covers part of a page not in the
 # cache, through a write-only open, works (the kernel reads the rest of the page through
 # that open).
 # shellcheck source=../robust/common.sh
@@ -22,16 +24,17 @@ kind=${2:?usage: kernel_cache.sh IRPFS memfs|mirror}
 # shellcheck source=../robust/stats_mount.sh
 source "$(dirname "$0")/../robust/stats_mount.sh"
 
-# mount_with_caches on|off: both kernel caches on or off, whatever the driver's default.
+# mount_with_caches on|off: both kernel caches on or off, whatever the driver's default
+# (on for memfs; auto_cache without negative entries for the mirror).
 # Attributes kept 0.3 s, names 1 s (three lookups in a row fit in it even on a loaded
 # machine); the mirror without passthrough, so its reads reach the server.
 mount_with_caches() {
-  local options=attr_timeout=0.3,entry_timeout=1 default=off
+  local options=attr_timeout=0.3,entry_timeout=1 default=auto
   [[ $kind == memfs ]] && default=on
   [[ $kind == mirror ]] && options+=,nopassthrough
   if [[ $1 != "$default" ]]; then
     [[ $1 == on ]] && options+=,keep_cache,negative_timeout=1
-    [[ $1 == off ]] && options+=,nokeep_cache,negative_timeout=0
+    [[ $1 == off ]] && options+=,nokeep_cache,noauto_cache,negative_timeout=0
   fi
   mount_kind "$options"
   note "mounted $kind with the caches $1 ($options)"
@@ -83,6 +86,24 @@ if [[ $kind == mirror ]]; then
   [[ $(head -c 7 "$mnt/data") == yyyyyyy ]] || fail "a host rewrite does not show after the timeout"
 fi
 unmount_kind
+
+if [[ $kind == mirror ]]; then
+  # The mirror's defaults: auto_cache, no negative entries.
+  mount_kind attr_timeout=0.3,entry_timeout=1,nopassthrough
+  note "mounted the mirror with its default caches"
+  expect_lookups_sent probe 3
+  head -c 65536 /dev/urandom >"$mnt/data" || fail "write failed"
+  n=$(reads_of_a_second_pass "$mnt/data") || exit 1
+  [[ $n -eq 0 ]] || fail "auto_cache: a second read of an unchanged file sent $n READs, expected none"
+  host_fill data w
+  [[ $(head -c 7 "$mnt/data") == wwwwwww ]] ||
+    fail "auto_cache: a same-size host rewrite does not show at the next open"
+  printf 'CHANGED' | dd of="$mnt/data" conv=notrunc status=none || fail "rewrite failed"
+  [[ $(head -c 7 "$mnt/data") == CHANGED ]] || fail "a write through the mount does not show at once"
+  n=$(reads_of_a_second_pass "$mnt/data") || exit 1
+  [[ $n -eq 0 ]] || fail "auto_cache: reading the file again after a rewrite sent $n READs, expected none"
+  unmount_kind
+fi
 
 mount_with_caches off
 expect_lookups_sent probe 3

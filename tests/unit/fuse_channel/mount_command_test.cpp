@@ -119,7 +119,12 @@ TEST(MountCommandParseTest, KernelCachesFollowWhetherTheDriverIsChangedOnlyThrou
   MountPlan mirror;
   ASSERT_TRUE(Parse({"mirror", "/usr", "/tmp"}, &mirror, &error)) << error;
   EXPECT_FALSE(mirror.dispatcher.keepCache);
+  EXPECT_TRUE(mirror.dispatcher.autoCache);
   EXPECT_DOUBLE_EQ(mirror.dispatcher.negativeTimeout, 0);
+  MountPlan mirrorNoAuto;
+  ASSERT_TRUE(Parse({"mirror", "/usr", "/tmp", "-o", "noauto_cache"}, &mirrorNoAuto, &error))
+      << error;
+  EXPECT_FALSE(mirrorNoAuto.dispatcher.autoCache);
 
   MountPlan memfsOff;
   ASSERT_TRUE(Parse({"memfs", "/tmp", "-o", "nokeep_cache,negative_timeout=0"}, &memfsOff, &error))

@@ -3,6 +3,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -240,6 +241,86 @@ TEST_F(DirCacheTest, ALookupAfterAKeptListingStopsTheCachingUntilAChange) {
   EXPECT_EQ(Unlink(dir, "f").error, 0);
   EXPECT_EQ(OpendirFlags(dir), 0u);
   EXPECT_EQ(OpendirFlags(dir), kCached);
+}
+
+// autoCache (DispatcherOptions): a regular file's open keeps the page cache when the file
+// is as the previous open found it, whatever changed it in between (a write through the
+// mount, a truncate, a chmod, an in-process client of the volume).
+class AutoCacheTest : public DispatchTest {
+ protected:
+  void SetUp() override {
+    options_.autoCache = true;
+    DispatchTest::SetUp();
+  }
+  // Opens `file` with `flags`, returns whether the reply keeps the cache, and closes it.
+  bool KeptAtOpen(uint64_t file, int flags = O_RDONLY) {
+    Answer opened = Open(file, flags);
+    EXPECT_EQ(opened.error, 0);
+    EXPECT_EQ(Release(file, opened.As<fuse_open_out>().fh).error, 0);
+    return (OpenFlagsOf(opened) & fopen::kKeepCache) != 0;
+  }
+};
+
+TEST_F(AutoCacheTest, AnOpenKeepsTheCacheOnlyWhenNothingChangedSinceThePreviousOne) {
+  uint64_t file, fh;
+  MustCreate(kRootId, "f", &file, &fh);
+  ASSERT_EQ(Write(file, fh, 0, "first").error, 0);
+  EXPECT_EQ(Release(file, fh).error, 0);
+  EXPECT_FALSE(KeptAtOpen(file)) << "written since the create";
+  EXPECT_TRUE(KeptAtOpen(file));
+  EXPECT_TRUE(KeptAtOpen(file));
+
+  auto expectChangedBy = [&](const char* what, auto&& change) {
+    change();
+    EXPECT_FALSE(KeptAtOpen(file)) << what;
+    EXPECT_TRUE(KeptAtOpen(file)) << what;
+  };
+  expectChangedBy("a write of the same size", [&] {
+    Answer opened = Open(file, O_WRONLY);
+    ASSERT_EQ(opened.error, 0);
+    uint64_t handle = opened.As<fuse_open_out>().fh;
+    EXPECT_EQ(Write(file, handle, 0, "FIRST").error, 0);
+    EXPECT_EQ(Release(file, handle).error, 0);
+  });
+  expectChangedBy("a truncate", [&] {
+    fuse_setattr_in size{};
+    size.valid = fattr::kSize;
+    size.size = 2;
+    EXPECT_EQ(Setattr(file, size).error, 0);
+  });
+  expectChangedBy("a chmod", [&] {
+    fuse_setattr_in mode{};
+    mode.valid = fattr::kMode;
+    mode.mode = S_IFREG | 0600;
+    EXPECT_EQ(Setattr(file, mode).error, 0);
+  });
+  EXPECT_FALSE(KeptAtOpen(file, O_RDWR | O_TRUNC)) << "O_TRUNC empties the file";
+}
+
+TEST_F(AutoCacheTest, ACreateThatOpensAnExistingFileChecksItToo) {
+  uint64_t file, fh;
+  MustCreate(kRootId, "f", &file, &fh);
+  EXPECT_EQ(Release(file, fh).error, 0);
+  EXPECT_TRUE(KeptAtOpen(file)) << "as the create left it";
+  Answer again = CreateFile(kRootId, "f", O_RDWR | O_CREAT);
+  ASSERT_EQ(again.error, 0);
+  ASSERT_EQ(again.payload.size(), sizeof(fuse_entry_out) + sizeof(fuse_open_out));
+  fuse_open_out open;
+  std::memcpy(&open, again.payload.data() + sizeof(fuse_entry_out), sizeof open);
+  EXPECT_NE(open.open_flags & fopen::kKeepCache, 0u);
+  EXPECT_EQ(Release(file, open.fh).error, 0);
+}
+
+TEST_F(DispatchTest, WithoutAutoCacheNoOpenKeepsTheCache) {
+  uint64_t file, fh;
+  MustCreate(kRootId, "f", &file, &fh);
+  EXPECT_EQ(Release(file, fh).error, 0);
+  for (int i = 0; i < 3; ++i) {
+    Answer opened = Open(file, O_RDONLY);
+    ASSERT_EQ(opened.error, 0);
+    EXPECT_EQ(OpenFlagsOf(opened) & fopen::kKeepCache, 0u);
+    EXPECT_EQ(Release(file, opened.As<fuse_open_out>().fh).error, 0);
+  }
 }
 
 class UncachedDirTest : public DispatchTest {

@@ -93,6 +93,23 @@ TEST_F(NodeTableTest, ReusedFileIdOfAnotherFcbIsANewNode) {
   EXPECT_EQ(table.LookupCount(fresh.entry.id), 3u);
 }
 
+TEST_F(NodeTableTest, OpenVersionMatchesOnlyWhatThePreviousOpenSaw) {
+  RememberResult node = table.Remember(7, FakeOpen(&fcbA));
+  const FileVersion v1{10, 1, 10, 1, 4096};
+  FileVersion v2 = v1;
+  v2.ctimeNsec = 2;  // a change that kept mtime and size (a chmod, a utimensat back)
+  EXPECT_FALSE(table.SwapOpenVersion(node.entry.id, v1)) << "first open: nothing to match";
+  EXPECT_TRUE(table.SwapOpenVersion(node.entry.id, v1));
+  EXPECT_FALSE(table.SwapOpenVersion(node.entry.id, v2));
+  EXPECT_TRUE(table.SwapOpenVersion(node.entry.id, v2));
+  EXPECT_FALSE(table.SwapOpenVersion(NodeId{12345}, v2)) << "a dead id";
+  // The next node in the slot starts without a version.
+  ObCloseHandle(table.Forget(node.entry.id, 1));
+  RememberResult reused = table.Remember(8, FakeOpen(&fcbB));
+  ASSERT_EQ(reused.entry.id, node.entry.id);
+  EXPECT_FALSE(table.SwapOpenVersion(reused.entry.id, v2));
+}
+
 TEST_F(NodeTableTest, ForgetOfUnknownIdsIsIgnored) {
   EXPECT_EQ(table.Forget(NodeId{0}, 1), nullptr);
   EXPECT_EQ(table.Forget(NodeId{12345}, 1), nullptr);
