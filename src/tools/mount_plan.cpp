@@ -102,8 +102,8 @@ bool ApplyMountOption(std::string_view option, MountPlan* plan, std::string* err
     channel.spinWindow = std::chrono::microseconds(parsed);
     return true;
   }
-  // slice=USEC: the scheduler slice of the serving threads (worker_slice.h); 0 keeps the
-  // kernel's default. The kernel takes 100 us to 100 ms.
+  // slice=USEC: the scheduler slice of the serving threads (worker_slice.h); 0 (the
+  // default) keeps the kernel's. The kernel takes 100 us to 100 ms.
   if (key == "slice") {
     uint64_t parsed = 0;
     if (!hasValue || !ParseUnsigned(value, 100000, &parsed) || (parsed != 0 && parsed < 100)) {

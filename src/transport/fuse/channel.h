@@ -79,8 +79,8 @@ struct ChannelOptions {
   // whatever the load (tests that need polls to happen on a busy machine).
   bool spinOnlyWithASpareCpu = true;
   // The scheduler slice the workers and ring threads ask for (worker_slice.h), so a woken
-  // worker runs at once on a busy CPU; 0 leaves them the kernel's default.
-  std::chrono::microseconds workerSlice = kDefaultWorkerSlice;
+  // worker runs at once on a busy CPU; 0 (the default) leaves them the kernel's.
+  std::chrono::microseconds workerSlice{0};
   // Park the workers after the first while it keeps up alone (standby_gate.h). Only
   // where workers poll: without polling the kernel's wake-ups are the only ones.
   bool standbyGate = true;

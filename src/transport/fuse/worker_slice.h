@@ -13,6 +13,11 @@
 // 58 to 34 us and the mean RELEASE from 92 to 28 us (medians unchanged: the slice cuts
 // the waits behind a compiler, not the work). The build's own time stayed within noise,
 // since both CPUs are busy either way; queue depth 1 and 16 within noise too.
+// Off by default all the same: on an idle machine the uncached stat round trip's p99 was
+// about a fifth higher with it (median of 14 paired runs, memfs and mirror: 138-145 us
+// against 110-118 us). A likely reason is the poller (spin_poller.h), which yields the
+// CPU between polls: sched_yield moves a thread's deadline on by one slice, so with a
+// short slice the polling worker keeps a CPU its caller wants.
 //
 // Threads under another policy (SCHED_FIFO, SCHED_RR, SCHED_DEADLINE, set by whoever
 // started the server) are left as they are. Kernels without custom slices accept the
@@ -25,8 +30,8 @@
 
 namespace irpfs::fuse {
 
-// The kernel's shortest custom slice, and the default for workers and ring threads.
-inline constexpr std::chrono::microseconds kDefaultWorkerSlice{100};
+// The kernel's shortest custom slice.
+inline constexpr std::chrono::microseconds kShortestSlice{100};
 
 // Asks a short slice for the calling thread, keeping its policy and nice value. slice 0
 // asks for the kernel's default slice back. Returns 0 or -errno (the calling thread is

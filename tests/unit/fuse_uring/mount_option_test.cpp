@@ -48,11 +48,11 @@ TEST(SpinMountOption, WantsMicrosecondsUpToOneSecond) {
 TEST(SliceMountOption, SetsTheWorkersSchedulerSlice) {
   MountPlan plan;
   std::string error;
-  EXPECT_EQ(plan.fuse.channel.workerSlice, fuse::kDefaultWorkerSlice);
-  ASSERT_TRUE(ApplyMountOption("slice=0", &plan, &error)) << error;
-  EXPECT_EQ(plan.fuse.channel.workerSlice.count(), 0);
+  EXPECT_EQ(plan.fuse.channel.workerSlice.count(), 0) << "off unless asked for";
   ASSERT_TRUE(ApplyMountOption("slice=250", &plan, &error)) << error;
   EXPECT_EQ(plan.fuse.channel.workerSlice.count(), 250);
+  ASSERT_TRUE(ApplyMountOption("slice=0", &plan, &error)) << error;
+  EXPECT_EQ(plan.fuse.channel.workerSlice.count(), 0);
 }
 
 TEST(SliceMountOption, WantsWhatTheKernelTakes) {

@@ -76,7 +76,7 @@ TEST(WorkerSliceTest, ThreadGetsTheSliceItAsksForAndGivesItBack) {
   ASSERT_GT(standard, 100000) << "the test needs a default slice longer than the workers'";
   std::thread worker([standard] {
     EXPECT_EQ(ThreadSliceNs(), standard);
-    ASSERT_EQ(RequestWorkerSlice(kDefaultWorkerSlice), 0);
+    ASSERT_EQ(RequestWorkerSlice(kShortestSlice), 0);
     EXPECT_EQ(ThreadSliceNs(), 100000);
     const int nice = getpriority(PRIO_PROCESS, 0);
     ASSERT_EQ(RequestWorkerSlice(microseconds(0)), 0);
@@ -115,7 +115,7 @@ TEST(WorkerSliceTest, RealTimeThreadIsLeftAlone) {
     if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &fifo) != 0) {
       GTEST_SKIP() << "SCHED_FIFO refused here";
     }
-    EXPECT_EQ(RequestWorkerSlice(kDefaultWorkerSlice), 0);
+    EXPECT_EQ(RequestWorkerSlice(kShortestSlice), 0);
     int policy = -1;
     sched_param now{};
     ASSERT_EQ(pthread_getschedparam(pthread_self(), &policy, &now), 0);
@@ -151,7 +151,7 @@ class WorkerSliceMountTest : public ::testing::Test {
 
 TEST_F(WorkerSliceMountTest, DevFuseWorkersRunWithTheSlice) {
   ASSERT_EQ(ThreadsWithSlice(100000), 0);
-  Mount(kDefaultWorkerSlice);
+  Mount(kShortestSlice);
   EXPECT_GE(ThreadsWithSliceSoon(100000, 3), 3) << "one per worker";
   fs_.Unmount();
   EXPECT_EQ(ThreadsWithSlice(100000), 0) << "the workers are gone";
