@@ -24,9 +24,12 @@ namespace {
 
 using host::StatusOf;
 
-// O_DIRECT wants the memory aligned too; transports hand buffers at any address (a FUSE
-// write payload sits after its headers). Unaligned transfers bounce through this one,
-// which grows once per thread and is then reused.
+// O_DIRECT may want the memory aligned too, and transports hand buffers at any address
+// (a FUSE write payload sits after its headers). Whether it must be depends on the host
+// file system: ext4 and xfs refuse unaligned memory (EINVAL), tmpfs takes any. So an
+// open first passes the caller's buffer as it is, and only after a refusal do its
+// unaligned transfers bounce through this buffer (a 4 KiB copy each), which grows once
+// per thread and is then reused.
 constexpr size_t kDirectAlignment = 4096;
 
 struct BounceBuffer {
@@ -47,6 +50,18 @@ thread_local BounceBuffer bounce;
 
 bool Unaligned(const void* p) {
   return reinterpret_cast<uintptr_t>(p) % kDirectAlignment != 0;
+}
+
+// Whether `open`'s transfers from `p` go through the bounce buffer.
+bool Bounces(const OpenFile& open, const void* p) {
+  return open.direct && Unaligned(p) && open.alignMemory.load(std::memory_order_relaxed);
+}
+
+// After a transfer from `used` failed with errno: true when that was the host refusing
+// unaligned memory for the first time, so the transfer is worth a retry (which bounces).
+bool LearnsToAlign(OpenFile& open, const void* used) {
+  if (errno != EINVAL || !open.direct || !Unaligned(used)) return false;
+  return !open.alignMemory.exchange(true, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -192,14 +207,14 @@ NtStatus MirrorFs::GetBackingDescriptor(const OperationContext&, NodeRef, void* 
   return NtStatus::Success;
 }
 
-NtStatus MirrorFs::Read(const OperationContext&, NodeRef, void* openContext, void* buffer,
-                        uint32_t length, uint64_t offset, uint32_t* bytesRead) {
+NtStatus MirrorFs::Read(const OperationContext& ctx, NodeRef nodeRef, void* openContext,
+                        void* buffer, uint32_t length, uint64_t offset, uint32_t* bytesRead) {
   *bytesRead = 0;
   OpenFileUse open(openContext);
   if (!open.ok()) return openContext ? NtStatus::FileClosed : NtStatus::InvalidHandle;
   if (open->accessMode == O_WRONLY) return NtStatus::InvalidHandle;
   char* into = static_cast<char*>(buffer);
-  bool bounced = open->direct && Unaligned(buffer);
+  bool bounced = Bounces(*open, buffer);
   if (bounced) {
     into = static_cast<char*>(bounce.Get(length));
     if (into == nullptr) return NtStatus::NoMemory;
@@ -211,6 +226,9 @@ NtStatus MirrorFs::Read(const OperationContext&, NodeRef, void* openContext, voi
     if (n < 0) {
       if (errno == EINTR) continue;
       if (done > 0) break;
+      if (LearnsToAlign(*open, into)) {
+        return Read(ctx, nodeRef, openContext, buffer, length, offset, bytesRead);
+      }
       return host::HostStatus(errno);
     }
     if (n == 0) break;
@@ -222,7 +240,7 @@ NtStatus MirrorFs::Read(const OperationContext&, NodeRef, void* openContext, voi
   return NtStatus::Success;
 }
 
-NtStatus MirrorFs::Write(const OperationContext& ctx, NodeRef, void* openContext,
+NtStatus MirrorFs::Write(const OperationContext& ctx, NodeRef nodeRef, void* openContext,
                          const void* buffer, uint32_t length, uint64_t offset, bool append,
                          uint32_t* bytesWritten, uint64_t* writeOffset) {
   *bytesWritten = 0;
@@ -230,7 +248,7 @@ NtStatus MirrorFs::Write(const OperationContext& ctx, NodeRef, void* openContext
   if (!open.ok()) return openContext ? NtStatus::FileClosed : NtStatus::InvalidHandle;
   if (open->accessMode == O_RDONLY) return NtStatus::InvalidHandle;
   const char* from = static_cast<const char*>(buffer);
-  if (open->direct && Unaligned(buffer)) {
+  if (Bounces(*open, buffer)) {
     void* aligned = bounce.Get(length);
     if (aligned == nullptr) return NtStatus::NoMemory;
     std::memcpy(aligned, buffer, length);
@@ -258,6 +276,10 @@ NtStatus MirrorFs::Write(const OperationContext& ctx, NodeRef, void* openContext
     do {
       n = pwritev2(open->fd, &iov, 1, -1, RWF_APPEND);
     } while (n < 0 && errno == EINTR);
+    if (n < 0 && LearnsToAlign(*open, from)) {
+      return Write(ctx, nodeRef, openContext, buffer, length, offset, append, bytesWritten,
+                   writeOffset);
+    }
     if (n < 0) return host::HostStatus(errno);
     off_t end = lseek(open->fd, 0, SEEK_CUR);
     if (rootWithoutFsetid) DropSetIdBitsAfterRootWrite(open->fd, ctx.requestor);
@@ -271,6 +293,10 @@ NtStatus MirrorFs::Write(const OperationContext& ctx, NodeRef, void* openContext
     if (n < 0) {
       if (errno == EINTR) continue;
       if (done > 0) break;  // as write(2): the part written counts, the error comes next time
+      if (LearnsToAlign(*open, from)) {
+        return Write(ctx, nodeRef, openContext, buffer, length, offset, append, bytesWritten,
+                     writeOffset);
+      }
       return host::HostStatus(errno);
     }
     done += static_cast<uint32_t>(n);

@@ -102,6 +102,7 @@ NtStatus MirrorFs::FlockLock(const OperationContext& ctx, void* openContext,
       return r == 0 ? NtStatus::Success : host::HostStatus(-r);
     }
     case minor::kLock: {
+      (*open)->flockAsked.store(true, std::memory_order_release);
       int operation = request.exclusive ? LOCK_EX : LOCK_SH;
       int r = FlockCall(fd, operation | LOCK_NB);
       if (r == 0) return NtStatus::Success;
@@ -228,9 +229,12 @@ void MirrorFs::CleanupLocks(void* openContext) {
   lockWaiters_.CancelOpen(openContext);
   // flock locks belong to the open: they go with its last handle, as close(2) drops them.
   // Explicitly, because another reference to the description (a passthrough backing file)
-  // would keep them otherwise.
+  // would keep them otherwise. Only for an open that asked for one: a build closes
+  // hundreds of files that never did, each an extra host call.
   OpenFileUse open(openContext);
-  if (open.ok() && open->fd >= 0) FlockCall(open->fd, LOCK_UN);
+  if (open.ok() && open->fd >= 0 && open->flockAsked.load(std::memory_order_acquire)) {
+    FlockCall(open->fd, LOCK_UN);
+  }
 }
 
 size_t MirrorFs::PendingLockWaits() {

@@ -27,10 +27,15 @@ namespace irpfs::mirror {
 struct OpenFile {
   int fd = -1;
   int accessMode = 0;   // O_RDONLY / O_WRONLY / O_RDWR
-  bool direct = false;  // O_DIRECT: unaligned buffers bounce through an aligned one
+  bool direct = false;  // O_DIRECT (mirror_data.cpp: which buffers bounce)
+  // The host refused an unaligned O_DIRECT transfer of this open (EINVAL): from then on
+  // its unaligned buffers bounce through an aligned one.
+  std::atomic<bool> alignMemory{false};
   std::shared_ptr<DirStream> directory;  // a directory open with list access only
   std::atomic<uint32_t> users{1};        // the open itself + operations in flight
   std::atomic<bool> cleanedUp{false};
+  // Set before the open's first flock request: only then has CLEANUP a lock to drop.
+  std::atomic<bool> flockAsked{false};
 
   void Drop() {
     if (users.fetch_sub(1, std::memory_order_acq_rel) == 1 && fd >= 0) close(fd);
@@ -68,6 +73,7 @@ class OpenFileUse {
 
   bool ok() const { return open_ != nullptr; }
   OpenFile* operator->() const { return open_; }
+  OpenFile& operator*() const { return *open_; }
 
  private:
   OpenFile* open_;
