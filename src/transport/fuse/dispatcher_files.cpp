@@ -80,9 +80,11 @@ Next DispatcherImpl::StepOpen(Operation& op) {
       if (!NtSuccess(status)) return Fail(op, status);
       op.opened = std::exchange(op.created, nullptr);
       if (op.openInfo.directory) break;
-      if (PrepareBackingQuery(op)) return Next::kSend;  // answered at step 2
+      // At most one more IRP: the backing query (passthrough) or the stat (autoCache),
+      // never both. The step number tells below which one answered.
+      if (PrepareBackingQuery(op)) return Next::kSend;  // comes back with op.step 3
       if (StatsOpensForAutoCache()) {
-        op.step = 3;  // answered at step 3
+        op.step = 3;  // comes back with op.step 4
         detail::PrepareQueryStat(op, op.opened);
         return Next::kSend;
       }
@@ -159,8 +161,7 @@ bool DispatcherImpl::StatsOpensForAutoCache() const {
 
 bool DispatcherImpl::UnchangedSinceLastOpen(NodeId node, const FileStat& stat) {
   if (!S_ISREG(stat.mode)) return false;
-  FileVersion version{stat.ctime.sec, stat.ctime.nsec, stat.mtime.sec, stat.mtime.nsec, stat.size};
-  return nodes_.SwapOpenVersion(node, version);
+  return nodes_.SwapOpenVersion(node, FileVersion{stat.ctime, stat.mtime, stat.size});
 }
 
 uint32_t DispatcherImpl::OpenReplyFlags(uint32_t openFlags) const {

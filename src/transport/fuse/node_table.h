@@ -28,6 +28,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/fs_info.h"
+
 namespace irpfs {
 class FileObject;
 }
@@ -52,10 +54,8 @@ struct NodeEntry {
 // attributes moves the change time, so two opens that see the same version had nothing
 // change the file between them.
 struct FileVersion {
-  int64_t ctimeSec = 0;
-  uint32_t ctimeNsec = 0;
-  int64_t mtimeSec = 0;
-  uint32_t mtimeNsec = 0;
+  FileTimeSpec ctime;
+  FileTimeSpec mtime;
   uint64_t size = 0;
   friend bool operator==(const FileVersion&, const FileVersion&) = default;
 };

@@ -1,7 +1,6 @@
 #include "transport/fuse/worker_slice.h"
 
 #include <sched.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,7 +31,7 @@ struct SchedAttr {
   uint32_t sched_util_max;
 };
 static_assert(sizeof(SchedAttr) == 56);
-constexpr uint64_t kKeptFlags = 0x01;  // the one flag to keep as found
+constexpr uint64_t kResetOnFork = 0x01;  // SCHED_FLAG_RESET_ON_FORK, kept as found
 
 int GetAttr(pid_t tid, SchedAttr* attr) {
   *attr = SchedAttr{};
@@ -53,7 +52,7 @@ int RequestWorkerSlice(std::chrono::microseconds slice) {
   // sched_getattr reports the nice value and the policy as they are; writing them back
   // keeps them, so only the runtime (the slice) changes.
   attr.size = sizeof attr;
-  attr.sched_flags &= kKeptFlags;
+  attr.sched_flags &= kResetOnFork;
   attr.sched_runtime = slice.count() > 0 ? static_cast<uint64_t>(slice.count()) * 1000 : 0;
   attr.sched_deadline = 0;
   attr.sched_period = 0;

@@ -24,8 +24,8 @@ kind=${2:?usage: kernel_cache.sh IRPFS memfs|mirror}
 # shellcheck source=../robust/stats_mount.sh
 source "$(dirname "$0")/../robust/stats_mount.sh"
 
-# mount_with_caches on|off: both kernel caches on or off, whatever the driver's default
-# (on for memfs; auto_cache without negative entries for the mirror).
+# mount_with_caches on|off|auto: both kernel caches on or off, whatever the driver's
+# default (on for memfs; auto: auto_cache without negative entries, the mirror's).
 # Attributes kept 0.3 s, names 1 s (three lookups in a row fit in it even on a loaded
 # machine); the mirror without passthrough, so its reads reach the server.
 mount_with_caches() {
@@ -89,8 +89,7 @@ unmount_kind
 
 if [[ $kind == mirror ]]; then
   # The mirror's defaults: auto_cache, no negative entries.
-  mount_kind attr_timeout=0.3,entry_timeout=1,nopassthrough
-  note "mounted the mirror with its default caches"
+  mount_with_caches auto
   expect_lookups_sent probe 3
   head -c 65536 /dev/urandom >"$mnt/data" || fail "write failed"
   n=$(reads_of_a_second_pass "$mnt/data") || exit 1

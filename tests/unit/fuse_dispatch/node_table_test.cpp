@@ -95,9 +95,9 @@ TEST_F(NodeTableTest, ReusedFileIdOfAnotherFcbIsANewNode) {
 
 TEST_F(NodeTableTest, OpenVersionMatchesOnlyWhatThePreviousOpenSaw) {
   RememberResult node = table.Remember(7, FakeOpen(&fcbA));
-  const FileVersion v1{10, 1, 10, 1, 4096};
+  const FileVersion v1{{10, 1}, {10, 1}, 4096};
   FileVersion v2 = v1;
-  v2.ctimeNsec = 2;  // a change that kept mtime and size (a chmod, a utimensat back)
+  v2.ctime.nsec = 2;  // a change that kept mtime and size (a chmod, a utimensat back)
   EXPECT_FALSE(table.SwapOpenVersion(node.entry.id, v1)) << "first open: nothing to match";
   EXPECT_TRUE(table.SwapOpenVersion(node.entry.id, v1));
   EXPECT_FALSE(table.SwapOpenVersion(node.entry.id, v2));

@@ -133,7 +133,14 @@ class WorkerSliceMountTest : public ::testing::Test {
     }
     if (!KernelHasCustomSlices()) GTEST_SKIP() << "kernel without custom slices";
   }
-  void TearDown() override { fs_.Unmount(); }
+  void TearDown() override {
+    fs_.Unmount();
+    // Back to what the test found, even when it failed half-way.
+    if (uringToRestore_ == KernelUring::kOff) {
+      std::string ignored;
+      SetKernelUring(false, &ignored);
+    }
+  }
 
   void Mount(microseconds slice, bool uring = false) {
     std::string error;
@@ -147,11 +154,12 @@ class WorkerSliceMountTest : public ::testing::Test {
   }
 
   MemfsMount fs_;
+  KernelUring uringToRestore_ = KernelUring::kUnavailable;
 };
 
 TEST_F(WorkerSliceMountTest, DevFuseWorkersRunWithTheSlice) {
   ASSERT_EQ(ThreadsWithSlice(100000), 0);
-  Mount(kShortestSlice);
+  ASSERT_NO_FATAL_FAILURE(Mount(kShortestSlice));
   EXPECT_GE(ThreadsWithSliceSoon(100000, 3), 3) << "one per worker";
   fs_.Unmount();
   EXPECT_EQ(ThreadsWithSlice(100000), 0) << "the workers are gone";
@@ -160,23 +168,20 @@ TEST_F(WorkerSliceMountTest, DevFuseWorkersRunWithTheSlice) {
 TEST_F(WorkerSliceMountTest, SliceZeroLeavesTheKernelDefault) {
   const long long standard = DefaultSliceNs();
   const int before = ThreadsWithSlice(standard);
-  Mount(microseconds(0));
+  ASSERT_NO_FATAL_FAILURE(Mount(microseconds(0)));
   EXPECT_GE(ThreadsWithSliceSoon(standard, before + 3), before + 3) << "the workers kept it";
   EXPECT_EQ(ThreadsWithSlice(100000), 0);
 }
 
 TEST_F(WorkerSliceMountTest, RingThreadsRunWithTheSlice) {
-  KernelUring initial = KernelUringState();
-  if (initial == KernelUring::kUnavailable) GTEST_SKIP() << "kernel without enable_uring";
+  uringToRestore_ = KernelUringState();
+  if (uringToRestore_ == KernelUring::kUnavailable) GTEST_SKIP() << "kernel without enable_uring";
   std::string error;
   if (!EnableKernelUring(&error)) GTEST_SKIP() << "cannot enable io_uring: " << error;
-  Mount(microseconds(250), /*uring=*/true);
-  const bool onRings = fs_.channel().UringActive();
+  ASSERT_NO_FATAL_FAILURE(Mount(microseconds(250), /*uring=*/true));
+  ASSERT_TRUE(fs_.channel().UringActive()) << "the mount fell back to /dev/fuse";
   const int rings = static_cast<int>(UringQueue::PossibleCpuCount());
   const int withSlice = ThreadsWithSliceSoon(250000, rings + 1);
-  fs_.Unmount();
-  if (initial == KernelUring::kOff) SetKernelUring(false, &error);
-  ASSERT_TRUE(onRings) << "the mount fell back to /dev/fuse";
   // One ring thread per possible CPU, besides the /dev/fuse worker kept for FORGET.
   EXPECT_GE(withSlice, rings + 1);
 }
